@@ -1,0 +1,22 @@
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from lakegate import settings
+from lakegate.decision_api import build_app
+from lakegate.ledger import Ledger
+
+logger = Logger()
+tracer = Tracer()
+APP = build_app(
+    ledger=Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb")),
+    sfn=boto3.client("stepfunctions"),
+)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return APP.resolve(event, context)

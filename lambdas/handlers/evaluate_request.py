@@ -1,0 +1,22 @@
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from lakegate import settings
+from lakegate.evaluate_request import evaluate_request
+from lakegate.ledger import Ledger
+
+logger = Logger()
+tracer = Tracer()
+LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
+GLUE = boto3.client("glue")
+APPROVAL_TIMEOUT_SECONDS = settings.required_int("APPROVAL_TIMEOUT_SECONDS")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return evaluate_request(
+        event, glue=GLUE, ledger=LEDGER, approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS
+    )

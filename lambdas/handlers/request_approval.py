@@ -1,0 +1,27 @@
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from lakegate import settings
+from lakegate.ledger import Ledger
+from lakegate.request_approval import ApprovalSettings, request_approval
+
+logger = Logger()
+tracer = Tracer()
+LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
+STS = boto3.client("sts")
+SETTINGS = ApprovalSettings(
+    decision_base_url=settings.required("DECISION_BASE_URL"),
+    producer_role_name=settings.required("PRODUCER_ROLE_NAME"),
+    producer_topic_name=settings.required("PRODUCER_TOPIC_NAME"),
+    region=settings.required("AWS_REGION"),
+    partition=os.environ.get("AWS_PARTITION", "aws"),
+)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return request_approval(event, ledger=LEDGER, sts=STS, settings=SETTINGS)

@@ -1,0 +1,1 @@
+"""lakegate's function code: plain, typed modules the Lambda handlers call into."""

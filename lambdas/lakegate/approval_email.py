@@ -1,0 +1,68 @@
+"""The email a data owner receives: a subject naming the item and a plain-text body with both links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lakegate.access_request import AccessRequest
+
+SUBJECT_LIMIT = 100  # SNS rejects longer subjects
+_NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]")
+_LINE_BREAKS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ApprovalEmail:
+    subject: str
+    body: str
+
+
+def approval_email(
+    record: Mapping[str, Any], *, request_id: str, approve_link: str, deny_link: str
+) -> ApprovalEmail:
+    """Render the approval email for a ledger record."""
+    request = AccessRequest.from_dict(record["request"])
+    subject = _subject(f"Access request for {request.item_name} from account {request.consumer_account}")
+    reasons = record.get("sensitivity_reasons") or []
+    grantee = request.principal or f"the whole account {request.consumer_account} (with grant option)"
+    duration = f"{request.duration_days} days" if request.duration_days else "until revoked"
+    lines = [
+        f"A consumer asks for access to {_one_line(request.item_name)}, which you own "
+        f"as {_one_line(record.get('data_owner_name') or record.get('data_owner', ''))}.",
+        "",
+        f"Database:          {_one_line(request.database)}",
+        f"Table:             {_one_line(request.table or 'all tables')}",
+        f"Columns:           {_one_line(', '.join(request.columns)) if request.columns else 'all columns'}",
+        f"Permissions:       {', '.join(request.permissions)}",
+        f"Consumer account:  {request.consumer_account}",
+        f"Granted to:        {_one_line(grantee)}",
+        f"Requester:         {_one_line(request.requester or 'not given')}",
+        f"Justification:     {_one_line(request.justification or 'not given')}",
+        f"Access for:        {duration}",
+        f"Request id:        {request_id}",
+        f"Decide before:     {record.get('approval_expires_at', 'unknown')} (the request expires then)",
+        "",
+        "Why this needs your approval:",
+        *[f"  - {_one_line(reason)}" for reason in reasons],
+        "",
+        f"Approve: {approve_link}",
+        "",
+        f"Deny:    {deny_link}",
+        "",
+        "Each link opens a confirmation page showing the request; nothing is decided until you",
+        "press the button on that page. The links stop working once the request is decided or expires.",
+    ]
+    return ApprovalEmail(subject=subject, body="\n".join(lines) + "\n")
+
+
+def _one_line(text: str) -> str:
+    """Catalog strings and free text flattened to one line, so they cannot forge lines or links."""
+    return _LINE_BREAKS.sub(" ", str(text)).strip()
+
+
+def _subject(text: str) -> str:
+    safe = _NOT_SUBJECT_SAFE.sub("?", _one_line(text))
+    return safe if len(safe) <= SUBJECT_LIMIT else safe[: SUBJECT_LIMIT - 3] + "..."

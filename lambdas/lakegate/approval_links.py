@@ -1,0 +1,42 @@
+"""Single-use approval secrets and the links that carry them.
+
+A link carries the request id and a random secret, never the task token; the ledger keeps
+only the secret's SHA-256, so a ledger reader cannot forge a decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import quote, urlencode
+
+SECRET_BYTES = 32
+APPROVE = "approve"
+DENY = "deny"
+ACTIONS = (APPROVE, DENY)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def secret_matches(secret: str | None, stored_hash: str | None) -> bool:
+    """Constant-time check of a presented secret against the stored hash."""
+    if not secret or not stored_hash:
+        return False
+    return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+def request_path(request_id: str) -> str:
+    return f"/requests/{quote(request_id, safe='')}"
+
+
+def decision_link(base_url: str, request_id: str, action: str, secret: str) -> str:
+    """The URL of the confirmation page for ``action`` on the request."""
+    query = urlencode({"action": action, "secret": secret})
+    return f"{base_url.rstrip('/')}{request_path(request_id)}?{query}"

@@ -1,0 +1,120 @@
+"""Reading the part of the Glue Data Catalog a request covers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from lakegate.access_request import AccessRequest
+from lakegate.errors import CatalogItemNotFound, error_code, raise_if_transient
+
+if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
+
+PII_FLAG = "pii_flag"
+DATA_OWNER = "data_owner"
+DATA_OWNER_NAME = "data_owner_name"
+TABLES_PER_PAGE = 100  # the most GetTables returns in one page
+
+
+def is_flagged(parameters: Mapping[str, str] | None) -> bool:
+    """Whether catalog parameters mark an item sensitive (``pii_flag`` is ``true`` in any case)."""
+    return str((parameters or {}).get(PII_FLAG, "")).strip().lower() == "true"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    flagged: bool
+    partition_key: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    flagged: bool
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column | None:
+        return next((column for column in self.columns if column.name.lower() == name.lower()), None)
+
+
+@dataclass(frozen=True)
+class Database:
+    name: str
+    flagged: bool
+    parameters: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CatalogScope:
+    """The database and the tables a request covers (one table, or every table of the database)."""
+
+    database: Database
+    tables: tuple[Table, ...]
+
+
+def read_scope(request: AccessRequest, *, glue: GlueClient) -> CatalogScope:
+    """Read the database and the requested table, or every table of the database, with paging."""
+    database = _database(request.database, glue)
+    if request.table is None:
+        tables = tuple(_table(raw) for raw in _all_tables(request.database, glue))
+    else:
+        tables = (_table(get_table(request.database, request.table, glue=glue)),)
+    return CatalogScope(database=database, tables=tables)
+
+
+def get_database(name: str, *, glue: GlueClient) -> Mapping[str, Any]:
+    """The raw Glue database, or CatalogItemNotFound."""
+    try:
+        return glue.get_database(Name=name)["Database"]
+    except ClientError as error:
+        raise _translated(error, f"database {name!r}") from error
+
+
+def get_table(database: str, table: str, *, glue: GlueClient) -> Mapping[str, Any]:
+    """The raw Glue table, or CatalogItemNotFound."""
+    try:
+        return glue.get_table(DatabaseName=database, Name=table)["Table"]
+    except ClientError as error:
+        raise _translated(error, f"table {database}.{table}") from error
+
+
+def _database(name: str, glue: GlueClient) -> Database:
+    raw = get_database(name, glue=glue)
+    parameters = dict(raw.get("Parameters") or {})
+    return Database(name=raw["Name"], flagged=is_flagged(parameters), parameters=parameters)
+
+
+def _all_tables(database: str, glue: GlueClient) -> Iterable[Mapping[str, Any]]:
+    paginator = glue.get_paginator("get_tables")
+    try:
+        for page in paginator.paginate(DatabaseName=database, PaginationConfig={"PageSize": TABLES_PER_PAGE}):
+            yield from page["TableList"]
+    except ClientError as error:
+        raise _translated(error, f"tables of database {database!r}") from error
+
+
+def _table(raw: Mapping[str, Any]) -> Table:
+    descriptor = raw.get("StorageDescriptor") or {}
+    columns = [
+        Column(name=column["Name"], flagged=is_flagged(column.get("Parameters")))
+        for column in descriptor.get("Columns") or ()
+    ]
+    columns += [
+        Column(name=key["Name"], flagged=is_flagged(key.get("Parameters")), partition_key=True)
+        for key in raw.get("PartitionKeys") or ()
+    ]
+    return Table(name=raw["Name"], flagged=is_flagged(raw.get("Parameters")), columns=tuple(columns))
+
+
+def _translated(error: ClientError, what: str) -> Exception:
+    if error_code(error) == "EntityNotFoundException":
+        return CatalogItemNotFound(
+            f"{what} is not in the Data Catalog; check the name and the catalog account"
+        )
+    raise_if_transient(error, f"reading {what}")
+    return error

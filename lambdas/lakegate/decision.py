@@ -1,0 +1,163 @@
+"""Taking an owner's decision from an approval link: single use, by conditional ledger update."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from lakegate.approval_links import ACTIONS, APPROVE, hash_secret, secret_matches
+from lakegate.errors import LakegateError, RequestNotFound, error_code
+from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, StatusConflict, timestamp, utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+MAX_APPROVER_LENGTH = 128
+MAX_COMMENT_LENGTH = 1000
+# Step Functions no longer waits for this token: the request timed out or its execution ended.
+_TOKEN_GONE = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+
+class LinkRejected(LakegateError):
+    """The secret is missing or wrong: the link was not issued for this request."""
+
+
+class InvalidDecision(LakegateError):
+    """The decision form is malformed (unknown action, text too long)."""
+
+
+class LinkClosed(LakegateError):
+    """The request is no longer waiting for a decision; ``record`` says what happened to it."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__(f"request {record['request_id']} is {record['status']}")
+        self.record = record
+
+
+class TryAgainLater(LakegateError):
+    """The decision could not be delivered to the workflow; nothing was decided."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    approver: str | None
+    comment: str | None
+
+    @property
+    def status(self) -> Status:
+        return Status.APPROVED if self.action == APPROVE else Status.DENIED
+
+
+def is_expired(record: dict[str, Any], now: datetime) -> bool:
+    expires_at = record.get("approval_expires_at")
+    return bool(expires_at) and timestamp(now) >= str(expires_at)
+
+
+def open_link(
+    request_id: str, secret: str | None, *, ledger: Ledger, now: datetime | None = None
+) -> dict[str, Any]:
+    """The record behind a link that may still decide the request; otherwise a typed refusal."""
+    now = now or utc_now()
+    record = ledger.get(request_id)
+    if record is None:
+        raise RequestNotFound(f"request {request_id} is not known")
+    if not secret_matches(secret, record.get("secret_hash")):
+        raise LinkRejected("this link is not valid for the request")
+    if record["status"] != Status.PENDING_APPROVAL:
+        raise LinkClosed(record)
+    if is_expired(record, now):
+        raise LinkClosed({**record, "status": Status.EXPIRED.value})
+    return record
+
+
+def parse_decision(action: str | None, approver: str | None, comment: str | None) -> Decision:
+    if action not in ACTIONS:
+        raise InvalidDecision(f"action: must be one of {', '.join(ACTIONS)}")
+    approver = (approver or "").strip() or None
+    comment = (comment or "").strip() or None
+    if approver and len(approver) > MAX_APPROVER_LENGTH:
+        raise InvalidDecision(f"approver: at most {MAX_APPROVER_LENGTH} characters")
+    if comment and len(comment) > MAX_COMMENT_LENGTH:
+        raise InvalidDecision(f"comment: at most {MAX_COMMENT_LENGTH} characters")
+    return Decision(action=action, approver=approver, comment=comment)
+
+
+def take_decision(
+    request_id: str,
+    secret: str | None,
+    decision: Decision,
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Claim the request for the decision, then resume the workflow with it.
+
+    The claim is one conditional update (still pending, same secret, not expired) that also
+    removes the task token, so a link decides at most once even when clicked twice at once.
+    """
+    now = now or utc_now()
+    open_link(request_id, secret, ledger=ledger, now=now)
+    decided_by = f"{decision.approver or 'data owner'} (email link)"
+    try:
+        before = ledger.transition(
+            request_id,
+            to=decision.status,
+            allowed_from={Status.PENDING_APPROVAL},
+            by=decided_by,
+            reason=decision.comment or f"{decision.status.value.lower()} from the approval link",
+            now=now,
+            set_fields={
+                "decided_by": decided_by,
+                "decided_at": timestamp(now),
+                "decision_comment": decision.comment,
+            },
+            remove_fields=("task_token",),
+            extra_condition=(
+                "secret_hash = :hash AND approval_expires_at > :now",
+                {":hash": hash_secret(secret or ""), ":now": timestamp(now)},
+            ),
+            return_old=True,
+        )
+    except StatusConflict as conflict:
+        if conflict.current is None:
+            raise RequestNotFound(f"request {request_id} is not known") from conflict
+        raise LinkClosed(conflict.current) from conflict
+    output = {"decision": decision.status.value, "decided_by": decided_by, "comment": decision.comment}
+    try:
+        sfn.send_task_success(taskToken=before["task_token"], output=json.dumps(output))
+    except ClientError as error:
+        if error_code(error) in _TOKEN_GONE:
+            closed = ledger.transition(
+                request_id,
+                to=Status.EXPIRED,
+                allowed_from={decision.status},
+                by=SYSTEM_ACTOR,
+                reason="the workflow had stopped waiting for a decision",
+                now=now,
+            )
+            raise LinkClosed(closed) from error
+        _reopen(request_id, before, decision, ledger=ledger, now=now)
+        raise TryAgainLater(f"the decision could not reach the workflow ({error_code(error)})") from error
+    return ledger.require(request_id)
+
+
+def _reopen(
+    request_id: str, before: dict[str, Any], decision: Decision, *, ledger: Ledger, now: datetime
+) -> None:
+    """Undo a claim whose decision could not be delivered, so the link can be used again."""
+    ledger.transition(
+        request_id,
+        to=Status.PENDING_APPROVAL,
+        allowed_from={decision.status},
+        by=SYSTEM_ACTOR,
+        reason="the decision could not be delivered to the workflow; the request is open again",
+        now=now,
+        set_fields={"task_token": before["task_token"]},
+        remove_fields=("decided_by", "decided_at", "decision_comment"),
+    )

@@ -1,0 +1,105 @@
+"""Step 3: make the Lake Formation grants the ledger allows, and record exactly what was granted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from lakegate.access_request import AccessRequest
+from lakegate.catalog import get_database, get_table
+from lakegate.errors import (
+    GrantFailed,
+    InvalidRequest,
+    RequestStateConflict,
+    TransientAwsError,
+    error_code,
+    is_transient,
+)
+from lakegate.grants import Grant, plan_grants
+from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_glue import GlueClient
+    from mypy_boto3_lakeformation import LakeFormationClient
+
+logger = Logger(child=True)
+
+
+def grant_access(
+    event: Mapping[str, Any],
+    *,
+    ledger: Ledger,
+    glue: GlueClient,
+    lakeformation: LakeFormationClient,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Grant request ``event["request_id"]`` if the ledger says it may be granted.
+
+    Only an approved request, or a non-sensitive one, is granted; a retry after success
+    returns the recorded grants without granting again.
+    """
+    now = now or utc_now()
+    request_id = event.get("request_id")
+    if not request_id:
+        raise InvalidRequest("request_id: the workflow must pass it")
+    record = ledger.require(request_id)
+    status = record["status"]
+    if status == Status.GRANTED:
+        return {"request_id": request_id, "grants": record.get("grants", [])}
+    if not (status == Status.APPROVED or (status == Status.RECEIVED and not record.get("sensitive"))):
+        raise RequestStateConflict(
+            f"request {request_id} is {status} and sensitive={record.get('sensitive')}; "
+            "only an approved or a non-sensitive request is granted"
+        )
+    request = AccessRequest.from_dict(record["request"])
+    _require_item_still_exists(request, glue)
+    grants = plan_grants(request)
+    _grant_all(grants, lakeformation)
+    ledger.transition(
+        request_id,
+        to=Status.GRANTED,
+        allowed_from={Status.APPROVED, Status.RECEIVED},
+        by=SYSTEM_ACTOR,
+        reason="granted " + "; ".join(grant.describe() for grant in grants),
+        now=now,
+        set_fields={"grants": [grant.to_dict() for grant in grants]},
+    )
+    return {"request_id": request_id, "grants": [grant.to_dict() for grant in grants]}
+
+
+def _require_item_still_exists(request: AccessRequest, glue: GlueClient) -> None:
+    """Lake Formation accepts grants on things that do not exist in some setups; check first."""
+    if request.table is None:
+        get_database(request.database, glue=glue)
+    else:
+        get_table(request.database, request.table, glue=glue)
+
+
+def _grant_all(grants: list[Grant], lakeformation: LakeFormationClient) -> None:
+    """Make every grant or none: on a refusal, revoke what this attempt granted, then raise."""
+    made: list[Grant] = []
+    for grant in grants:
+        try:
+            lakeformation.grant_permissions(**grant.api_arguments())
+        except ClientError as error:
+            _roll_back(made, lakeformation)
+            if is_transient(error):
+                raise TransientAwsError(f"granting {grant.describe()}: {error_code(error)}") from error
+            message = error.response.get("Error", {}).get("Message", "")
+            raise GrantFailed(
+                f"Lake Formation refused {grant.describe()}: {error_code(error)} {message}".strip()
+                + "; check that the workflow's grant role is a data lake administrator with grant option"
+            ) from error
+        made.append(grant)
+
+
+def _roll_back(made: list[Grant], lakeformation: LakeFormationClient) -> None:
+    for grant in reversed(made):
+        try:
+            lakeformation.revoke_permissions(**grant.api_arguments())
+        except ClientError:
+            logger.exception("could not roll back a grant", extra={"grant": grant.to_dict()})

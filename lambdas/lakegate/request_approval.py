@@ -1,0 +1,113 @@
+"""Step 2 (sensitive requests): ask the data owner through the producer account's approval topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from lakegate.approval_email import approval_email
+from lakegate.approval_links import APPROVE, DENY, decision_link, hash_secret, new_secret
+from lakegate.errors import ApprovalRequestFailed, InvalidRequest, error_code, raise_if_transient
+from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, utc_now
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    decision_base_url: str
+    producer_role_name: str
+    producer_topic_name: str
+    region: str
+    partition: str = "aws"
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.producer_role_name}"
+
+    def topic_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:sns:{self.region}:{account_id}:{self.producer_topic_name}"
+
+
+def request_approval(
+    event: Mapping[str, Any],
+    *,
+    ledger: Ledger,
+    sts: STSClient,
+    settings: ApprovalSettings,
+    now: datetime | None = None,
+    make_secret: Callable[[], str] = new_secret,
+) -> dict[str, Any]:
+    """Store a fresh secret and the task token, then email both links to the data owner."""
+    now = now or utc_now()
+    request_id = event.get("request_id")
+    task_token = event.get("task_token")
+    if not request_id or not task_token:
+        raise InvalidRequest("request_id and task_token: the workflow must pass both")
+    record = ledger.require(request_id)
+    owner = record["data_owner"]
+    secret = make_secret()
+    topic_arn = settings.topic_arn(owner)
+    record = ledger.transition(
+        request_id,
+        to=Status.PENDING_APPROVAL,
+        # A retry of this step replaces the secret: links from an unsent attempt never work.
+        allowed_from={Status.RECEIVED, Status.PENDING_APPROVAL},
+        by=SYSTEM_ACTOR,
+        reason=f"asked data owner {owner} on {topic_arn}",
+        now=now,
+        set_fields={
+            "secret_hash": hash_secret(secret),
+            "task_token": task_token,
+            "approval_topic": topic_arn,
+        },
+    )
+    email = approval_email(
+        record,
+        request_id=request_id,
+        approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
+        deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
+    )
+    sns = _producer_sns(owner, request_id, sts=sts, settings=settings)
+    try:
+        response = sns.publish(TopicArn=topic_arn, Subject=email.subject, Message=email.body)
+    except ClientError as error:
+        raise_if_transient(error, f"publishing to {topic_arn}")
+        raise ApprovalRequestFailed(
+            f"could not publish to the approval topic {topic_arn}: {error_code(error)}; "
+            "check that the producer stack is deployed in that account and region"
+        ) from error
+    return {"request_id": request_id, "approval_topic": topic_arn, "message_id": response["MessageId"]}
+
+
+def _producer_sns(owner: str, request_id: str, *, sts: STSClient, settings: ApprovalSettings) -> SNSClient:
+    role_arn = settings.role_arn(owner)
+    try:
+        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=_session_name(request_id))[
+            "Credentials"
+        ]
+    except ClientError as error:
+        raise_if_transient(error, f"assuming {role_arn}")
+        raise ApprovalRequestFailed(
+            f"could not assume the producer role {role_arn}: {error_code(error)}; check that the producer "
+            "stack is deployed in account " + owner + " and trusts this central account's workflow role"
+        ) from error
+    return boto3.client(
+        "sns",
+        region_name=settings.region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def _session_name(request_id: str) -> str:
+    """Role session names allow 2-64 characters of [\\w+=,.@-]; CloudTrail shows it."""
+    safe = "".join(char if char.isalnum() or char in "+=,.@-_" else "-" for char in request_id)
+    return f"lakegate-{safe}"[:64]

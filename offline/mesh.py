@@ -1,0 +1,297 @@
+"""The lakegate mesh on moto: central, producer and consumer accounts with what the stacks create.
+
+``OfflineMesh`` starts moto with real state machine execution, creates the central ledger,
+topics, functions and state machine (from the ASL file in ``statemachine/``), the producer's
+approval topic and cross-account role, and routes every Lambda invocation to the project's own
+handlers in this process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import boto3
+from lakegate.ledger import KEY as LEDGER_KEY
+from lakegate.ledger import Ledger
+from moto import mock_aws
+
+import statemachine
+from offline.http_api import http_api_event
+from offline.in_process_lambda import InProcessLambdas, load_handler
+
+REGION = "us-east-1"
+CENTRAL_ACCOUNT = "123456789012"  # moto's default account: the central catalog account
+PRODUCER_ACCOUNT = "222222222222"
+CONSUMER_ACCOUNT = "444455556666"
+PRODUCER_TOPIC_NAME = "DataLakeSharingApproval"
+PRODUCER_ROLE_NAME = "ProducerWorkflowRole"
+APPROVAL_PUBLISHER_ROLE_NAME = "LakegateApprovalPublisher"
+DEFAULT_DECISION_BASE_URL = "http://127.0.0.1:8080"
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: str
+    headers: Mapping[str, str]
+
+
+@dataclass
+class OfflineMesh:
+    """Handles to everything the mesh created, and helpers to drive it as a person would."""
+
+    approval_timeout_seconds: int = 3600
+    decision_base_url: str = DEFAULT_DECISION_BASE_URL
+    region: str = REGION
+    lambdas: InProcessLambdas = field(default_factory=InProcessLambdas)
+    ledger_table: str = "lakegate-ledger"
+    state_machine_arn: str = ""
+    notification_topic_arn: str = ""
+    approval_topic_arn: str = ""
+    function_arns: dict[str, str] = field(default_factory=dict)
+    _queues: dict[str, str] = field(default_factory=dict)
+
+    # ----- clients -------------------------------------------------------------------------------
+
+    def client(self, service: str, account: str = CENTRAL_ACCOUNT) -> Any:
+        """A boto3 client acting in ``account`` (central by default)."""
+        if account == CENTRAL_ACCOUNT:
+            return boto3.client(service, region_name=self.region)
+        credentials = boto3.client("sts", region_name=self.region).assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+            RoleSessionName="lakegate-setup",
+        )["Credentials"]
+        return boto3.client(
+            service,
+            region_name=self.region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+    # ----- building ------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        self._build_producer()
+        self._build_central()
+
+    def _build_producer(self) -> None:
+        iam = self.client("iam", PRODUCER_ACCOUNT)
+        publisher = f"arn:aws:iam::{CENTRAL_ACCOUNT}:role/{APPROVAL_PUBLISHER_ROLE_NAME}"
+        iam.create_role(
+            RoleName=PRODUCER_ROLE_NAME,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"AWS": publisher}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+        )
+        key_id = self.client("kms", PRODUCER_ACCOUNT).create_key(Description="approval topic")["KeyMetadata"][
+            "KeyId"
+        ]
+        sns = self.client("sns", PRODUCER_ACCOUNT)
+        self.approval_topic_arn = sns.create_topic(
+            Name=PRODUCER_TOPIC_NAME, Attributes={"KmsMasterKeyId": key_id}
+        )["TopicArn"]
+        self._queues["approval"] = self._subscribe_queue(
+            PRODUCER_ACCOUNT, self.approval_topic_arn, "approver-inbox"
+        )
+
+    def _build_central(self) -> None:
+        create_ledger_table(self.client("dynamodb"), self.ledger_table)
+        sns = self.client("sns")
+        self.notification_topic_arn = sns.create_topic(Name="lakegate-consumer-notifications")["TopicArn"]
+        self._queues["notifications"] = self._subscribe_queue(
+            CENTRAL_ACCOUNT, self.notification_topic_arn, "consumer-inbox"
+        )
+        values = {
+            statemachine.LEDGER_TABLE_NAME: self.ledger_table,
+            statemachine.NOTIFICATION_TOPIC_ARN: self.notification_topic_arn,
+            statemachine.APPROVAL_TIMEOUT_SECONDS: str(self.approval_timeout_seconds),
+            statemachine.DECISION_BASE_URL: self.decision_base_url,
+            statemachine.PRODUCER_ROLE_NAME: PRODUCER_ROLE_NAME,
+            statemachine.PRODUCER_TOPIC_NAME: PRODUCER_TOPIC_NAME,
+        }
+        iam = self.client("iam")
+        lambda_client = self.client("lambda")
+        for spec in statemachine.FUNCTIONS:
+            role_name = (
+                APPROVAL_PUBLISHER_ROLE_NAME if spec.key == "request_approval" else f"lakegate-{spec.key}"
+            )
+            role_arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=_trust("lambda"))["Role"][
+                "Arn"
+            ]
+            environment = {name: values[name] for name in spec.environment}
+            function = lambda_client.create_function(
+                FunctionName=f"lakegate-{spec.key}",
+                Runtime="python3.12",
+                Role=role_arn,
+                Handler=spec.handler,
+                Code={"ZipFile": _placeholder_zip()},
+                Description=spec.description,
+                Environment={"Variables": environment},
+            )
+            handler = load_handler(spec.handler, {**environment, "AWS_REGION": self.region})
+            self.lambdas.register(function["FunctionName"], function["FunctionArn"], handler)
+            self.function_arns[spec.key] = function["FunctionArn"]
+        definition = statemachine.render_definition(statemachine.substitutions(self.function_arns))
+        machine_role = iam.create_role(
+            RoleName="lakegate-state-machine", AssumeRolePolicyDocument=_trust("states")
+        )
+        self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+            name="lakegate-access-request", definition=definition, roleArn=machine_role["Role"]["Arn"]
+        )["stateMachineArn"]
+
+    def _subscribe_queue(self, account: str, topic_arn: str, name: str) -> str:
+        sqs = self.client("sqs", account)
+        queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.client("sns", account).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        return queue_url
+
+    # ----- driving -------------------------------------------------------------------------------
+
+    def start(self, request: Mapping[str, Any], name: str) -> str:
+        """Start an execution as the console does; ``name`` becomes the request id."""
+        return self.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(request)
+        )["executionArn"]
+
+    def wait(self, execution_arn: str, *, until: str = "terminal", timeout: float = 30.0) -> dict[str, Any]:
+        """Poll until the execution ends (or, with ``until="waiting"``, until the owner was asked)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                return described
+            if until == "waiting" and self._waiting_for_owner(execution_arn):
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout}s")
+            time.sleep(0.02)
+
+    def run(self, request: Mapping[str, Any], name: str, *, timeout: float = 30.0) -> dict[str, Any]:
+        """Start an execution and wait for it to end."""
+        return self.wait(self.start(request, name), timeout=timeout)
+
+    def _waiting_for_owner(self, execution_arn: str) -> bool:
+        """True once the approval email went out and the execution waits for the task token."""
+        history = self.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+        return any(event["type"] == "TaskSubmitted" for event in history)
+
+    def ledger_record(self, request_id: str) -> dict[str, Any] | None:
+        return Ledger(self.ledger_table, dynamodb=self.client("dynamodb")).get(request_id)
+
+    def approval_emails(self) -> list[dict[str, Any]]:
+        """Messages delivered to the producer's approval topic (subject and body)."""
+        return self._drain("approval", PRODUCER_ACCOUNT)
+
+    def consumer_notices(self) -> list[dict[str, Any]]:
+        """Messages delivered to the consumer-notification topic, with their attributes."""
+        return self._drain("notifications", CENTRAL_ACCOUNT)
+
+    def _drain(self, queue: str, account: str) -> list[dict[str, Any]]:
+        sqs = self.client("sqs", account)
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self._queues[queue], MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not batch:
+                return messages
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                messages.append(
+                    {
+                        "subject": envelope.get("Subject"),
+                        "body": envelope["Message"],
+                        "attributes": {
+                            name: value["Value"]
+                            for name, value in (envelope.get("MessageAttributes") or {}).items()
+                        },
+                        "topic_arn": envelope.get("TopicArn"),
+                    }
+                )
+                sqs.delete_message(QueueUrl=self._queues[queue], ReceiptHandle=message["ReceiptHandle"])
+
+    def http(self, method: str, url: str, form: Mapping[str, str] | None = None) -> HttpResponse:
+        """Send a browser-like request to the decision API, as API Gateway would deliver it."""
+        parts = urlsplit(url)
+        body = urlencode(form) if form is not None else None
+        headers = {"host": parts.netloc or "localhost"}
+        if body is not None:
+            headers["content-type"] = "application/x-www-form-urlencoded"
+        event = http_api_event(method, parts.path, query=parts.query, body=body, headers=headers)
+        payload, errored = self.lambdas.invoke(self.function_arns["decision_api"], event)
+        if errored:
+            raise RuntimeError(f"decision API crashed: {payload['errorType']}: {payload['errorMessage']}")
+        return HttpResponse(
+            status=payload["statusCode"], body=payload.get("body") or "", headers=payload.get("headers") or {}
+        )
+
+    def post_decision(self, link: str, action: str, *, approver: str = "", comment: str = "") -> HttpResponse:
+        """Open a link's confirmation page and press a button on it, as the owner does."""
+        query = dict(parse_qsl(urlsplit(link).query))
+        form = {"secret": query.get("secret", ""), "action": action, "approver": approver, "comment": comment}
+        return self.http("POST", link.split("?", 1)[0], form)
+
+
+@contextmanager
+def offline_mesh(**options: Any) -> Iterator[OfflineMesh]:
+    """Start moto, build the mesh, and keep both alive for the block."""
+    with ExitStack() as stack:
+        stack.enter_context(mock_aws(config=MOTO_CONFIG))
+        mesh = OfflineMesh(**options)
+        stack.enter_context(mesh.lambdas.installed())
+        mesh.build()
+        yield mesh
+
+
+def create_ledger_table(dynamodb: Any, name: str) -> None:
+    """The ledger table with the key schema the central stack gives it."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": LEDGER_KEY, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": LEDGER_KEY, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _trust(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"{service}.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def _placeholder_zip() -> bytes:
+    """moto needs a code package; the code that runs is the handler loaded from lambdas/."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "lakegate functions run in-process from lambdas/\n")
+    return buffer.getvalue()

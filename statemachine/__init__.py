@@ -1,0 +1,112 @@
+"""The access-request workflow: its ASL definition and the functions it orchestrates.
+
+This module is the single list both the CDK stack and the offline runs build from: which
+functions exist, the handler and environment each needs, and which ``${Placeholder}`` in the
+ASL file stands for which function's ARN. It imports nothing from CDK.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFINITION_PATH = Path(__file__).with_name("access_request.asl.json")
+LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+
+# Environment variables the handlers read at load (see lambdas/lakegate/settings.py).
+LEDGER_TABLE_NAME = "LEDGER_TABLE_NAME"
+NOTIFICATION_TOPIC_ARN = "NOTIFICATION_TOPIC_ARN"
+APPROVAL_TIMEOUT_SECONDS = "APPROVAL_TIMEOUT_SECONDS"
+DECISION_BASE_URL = "DECISION_BASE_URL"
+PRODUCER_ROLE_NAME = "PRODUCER_ROLE_NAME"
+PRODUCER_TOPIC_NAME = "PRODUCER_TOPIC_NAME"
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function of the workflow, as both the stack and the offline runs create it."""
+
+    key: str
+    handler: str
+    description: str
+    environment: tuple[str, ...]
+    placeholder: str | None = None  # the ASL placeholder for this function's ARN, if the ASL calls it
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        key="evaluate_request",
+        handler="handlers.evaluate_request.handler",
+        description="Validates an access request, reads the catalog and decides whether it is sensitive",
+        environment=(LEDGER_TABLE_NAME, APPROVAL_TIMEOUT_SECONDS),
+        placeholder="EvaluateRequestFunctionArn",
+    ),
+    FunctionSpec(
+        key="request_approval",
+        handler="handlers.request_approval.handler",
+        description="Emails the data owner Approve and Deny links through the producer's approval topic",
+        environment=(LEDGER_TABLE_NAME, DECISION_BASE_URL, PRODUCER_ROLE_NAME, PRODUCER_TOPIC_NAME),
+        placeholder="RequestApprovalFunctionArn",
+    ),
+    FunctionSpec(
+        key="grant_access",
+        handler="handlers.grant_access.handler",
+        description="Grants the requested Lake Formation permissions and records them",
+        environment=(LEDGER_TABLE_NAME,),
+        placeholder="GrantAccessFunctionArn",
+    ),
+    FunctionSpec(
+        key="conclude_request",
+        handler="handlers.conclude_request.handler",
+        description="Records the outcome of a request and notifies the consumer",
+        environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN),
+        placeholder="ConcludeRequestFunctionArn",
+    ),
+    FunctionSpec(
+        key="record_failure",
+        handler="handlers.record_failure.handler",
+        description="Records why a request failed and notifies the consumer",
+        environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN),
+        placeholder="RecordFailureFunctionArn",
+    ),
+    FunctionSpec(
+        key="decision_api",
+        handler="handlers.decision_api.handler",
+        description="Serves the approval links: a confirmation page on GET, the decision on POST",
+        environment=(LEDGER_TABLE_NAME,),
+    ),
+)
+
+FUNCTIONS_BY_KEY: Mapping[str, FunctionSpec] = {spec.key: spec for spec in FUNCTIONS}
+PLACEHOLDERS: Mapping[str, str] = {spec.placeholder: spec.key for spec in FUNCTIONS if spec.placeholder}
+
+
+def substitutions(function_arns: Mapping[str, str]) -> dict[str, str]:
+    """Map every ASL placeholder to the ARN of its function, given ARNs keyed by ``FunctionSpec.key``.
+
+    Works the same for CDK tokens and for plain ARN strings, so the stack and the offline runs
+    share it.
+    """
+    missing = sorted(set(PLACEHOLDERS.values()) - set(function_arns))
+    if missing:
+        raise KeyError(f"no function ARN given for: {', '.join(missing)}")
+    return {placeholder: function_arns[key] for placeholder, key in PLACEHOLDERS.items()}
+
+
+def placeholders_in_definition(text: str | None = None) -> set[str]:
+    """The ``${Placeholder}`` names used in the ASL file (or in ``text``)."""
+    source = DEFINITION_PATH.read_text(encoding="utf-8") if text is None else text
+    return set(_PLACEHOLDER.findall(source))
+
+
+def render_definition(values: Mapping[str, str]) -> str:
+    """The ASL with every placeholder replaced, as CloudFormation does for the deployed stack."""
+    text = DEFINITION_PATH.read_text(encoding="utf-8")
+    unknown = placeholders_in_definition(text) - set(values)
+    if unknown:
+        raise KeyError(f"no value for placeholders: {', '.join(sorted(unknown))}")
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from lakegate.errors import CatalogItemNotFound, GrantFailed, RequestStateConflict, TransientAwsError
+from lakegate.grant_access import grant_access
+from lakegate.ledger import Ledger, Status
+
+from offline.catalog_builder import create_database, create_table
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+CONSUMER = "444455556666"
+
+
+def record_request(ledger: Ledger, table: str, *, sensitive: bool, request_id: str = "r1") -> None:
+    ledger.create(
+        request_id,
+        {
+            "request": {
+                "database": "sales",
+                "table": table,
+                "columns": [],
+                "consumer_account": CONSUMER,
+                "principal": None,
+                "permissions": ["SELECT", "DESCRIBE"],
+                "requester": None,
+                "justification": None,
+                "duration_days": None,
+            },
+            "sensitive": sensitive,
+        },
+        by="alice",
+        reason="asked",
+        now=NOW,
+    )
+
+
+@pytest.fixture
+def catalog(glue: Any) -> Any:
+    create_database(glue, "sales", data_owner="222222222222")
+    create_table(glue, "sales", "orders", columns=["id"])
+    return glue
+
+
+def permissions(lakeformation: Any) -> list[dict[str, Any]]:
+    return [
+        {key: entry[key] for key in ("Principal", "Resource", "Permissions", "PermissionsWithGrantOption")}
+        for entry in lakeformation.list_permissions()["PrincipalResourcePermissions"]
+    ]
+
+
+def test_a_non_sensitive_table_is_granted_and_the_grant_recorded(
+    catalog: Any, ledger: Ledger, lakeformation: Any
+) -> None:
+    record_request(ledger, "orders", sensitive=False)
+    result = grant_access(
+        {"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW
+    )
+    expected = {
+        "Principal": {"DataLakePrincipalIdentifier": CONSUMER},
+        "Resource": {"Table": {"DatabaseName": "sales", "Name": "orders"}},
+        "Permissions": ["SELECT", "DESCRIBE"],
+        "PermissionsWithGrantOption": ["SELECT", "DESCRIBE"],
+    }
+    assert permissions(lakeformation) == [expected]
+    record = ledger.require("r1")
+    assert record["status"] == Status.GRANTED
+    assert record["grants"] == result["grants"]
+    assert record["history"][-1]["reason"] == f"granted SELECT, DESCRIBE on table sales.orders to {CONSUMER}"
+
+
+def test_a_retry_after_success_grants_nothing_more(catalog: Any, ledger: Ledger, lakeformation: Any) -> None:
+    record_request(ledger, "orders", sensitive=False)
+    first = grant_access(
+        {"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW
+    )
+    second = grant_access(
+        {"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW
+    )
+    assert first == second
+    assert len(permissions(lakeformation)) == 1
+    assert len(ledger.require("r1")["history"]) == 2
+
+
+def test_a_sensitive_request_is_never_granted_without_approval(
+    catalog: Any, ledger: Ledger, lakeformation: Any
+) -> None:
+    record_request(ledger, "orders", sensitive=True)
+    with pytest.raises(RequestStateConflict, match="only an approved or a non-sensitive request is granted"):
+        grant_access({"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW)
+    assert permissions(lakeformation) == []
+
+
+def test_a_table_dropped_before_the_grant_is_reported_not_granted(
+    catalog: Any, ledger: Ledger, lakeformation: Any
+) -> None:
+    record_request(ledger, "orders", sensitive=False)
+    catalog.delete_table(DatabaseName="sales", Name="orders")
+    with pytest.raises(CatalogItemNotFound):
+        grant_access({"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW)
+    assert permissions(lakeformation) == []
+
+
+def test_a_refused_second_grant_rolls_back_the_first(catalog: Any, ledger: Ledger) -> None:
+    # GIVEN a whole-database request, whose second grant Lake Formation refuses
+    record_request(ledger, "*", sensitive=False)
+    lakeformation = boto3.client("lakeformation")
+    stubber = Stubber(lakeformation)
+    stubber.add_response(
+        "grant_permissions",
+        {},
+        {
+            "Principal": ANY,
+            "Resource": {"Database": {"Name": "sales"}},
+            "Permissions": ["DESCRIBE"],
+            "PermissionsWithGrantOption": ANY,
+        },
+    )
+    stubber.add_client_error(
+        "grant_permissions",
+        service_error_code="AccessDeniedException",
+        service_message="Insufficient Lake Formation permission(s)",
+    )
+    stubber.add_response(
+        "revoke_permissions",
+        {},
+        {
+            "Principal": ANY,
+            "Resource": {"Database": {"Name": "sales"}},
+            "Permissions": ["DESCRIBE"],
+            "PermissionsWithGrantOption": ANY,
+        },
+    )
+    # WHEN it is granted THEN it fails naming the refusal, revokes the first grant and records nothing
+    with (
+        stubber,
+        pytest.raises(GrantFailed, match="refused SELECT, DESCRIBE on all tables of database sales"),
+    ):
+        grant_access({"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW)
+    stubber.assert_no_pending_responses()
+    assert ledger.require("r1")["status"] == Status.RECEIVED
+
+
+def test_a_concurrent_modification_is_retried_by_the_workflow(catalog: Any, ledger: Ledger) -> None:
+    record_request(ledger, "orders", sensitive=False)
+    lakeformation = boto3.client("lakeformation")
+    stubber = Stubber(lakeformation)
+    stubber.add_client_error("grant_permissions", service_error_code="ConcurrentModificationException")
+    with stubber, pytest.raises(TransientAwsError):
+        grant_access({"request_id": "r1"}, ledger=ledger, glue=catalog, lakeformation=lakeformation, now=NOW)

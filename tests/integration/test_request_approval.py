@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from lakegate.approval_links import hash_secret
+from lakegate.errors import ApprovalRequestFailed
+from lakegate.ledger import Ledger, Status
+from lakegate.request_approval import ApprovalSettings, request_approval
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+PRODUCER = "222222222222"
+SETTINGS = ApprovalSettings(
+    decision_base_url="https://decide.example",
+    producer_role_name="ProducerWorkflowRole",
+    producer_topic_name="DataLakeSharingApproval",
+    region="us-east-1",
+)
+
+
+def producer_client(service: str) -> Any:
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{PRODUCER}:role/admin", RoleSessionName="setup"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+@pytest.fixture
+def pending(ledger: Ledger) -> Ledger:
+    ledger.create(
+        "req-1",
+        {
+            "request": {
+                "database": "customers",
+                "table": "profiles",
+                "columns": [],
+                "consumer_account": "444455556666",
+                "principal": None,
+                "permissions": ["SELECT"],
+                "requester": "alice",
+                "justification": None,
+                "duration_days": None,
+            },
+            "data_owner": PRODUCER,
+            "data_owner_name": "Customer Data",
+            "sensitivity_reasons": ["table customers.profiles is flagged pii_flag"],
+            "approval_expires_at": "2026-11-25T12:00:00+00:00",
+        },
+        by="alice",
+        reason="asked",
+        now=NOW,
+    )
+    return ledger
+
+
+def test_the_email_lands_on_the_owners_topic_and_only_the_secret_hash_is_kept(pending: Ledger) -> None:
+    # GIVEN the producer account's approval topic, read through a queue in that account
+    sns, sqs = producer_client("sns"), producer_client("sqs")
+    topic = sns.create_topic(Name="DataLakeSharingApproval")["TopicArn"]
+    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+
+    # WHEN the owner is asked
+    result = request_approval(
+        {"request_id": "req-1", "task_token": "token-1"},
+        ledger=pending,
+        sts=boto3.client("sts"),
+        settings=SETTINGS,
+        now=NOW,
+        make_secret=lambda: "s3cret",
+    )
+
+    # THEN the producer account got the email with both links, and the ledger keeps no secret
+    assert result["approval_topic"] == f"arn:aws:sns:us-east-1:{PRODUCER}:DataLakeSharingApproval"
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    envelope = json.loads(message["Body"])
+    assert envelope["Subject"] == "Access request for customers.profiles from account 444455556666"
+    assert (
+        "Approve: https://decide.example/requests/req-1?action=approve&secret=s3cret" in envelope["Message"]
+    )
+    assert "Deny:    https://decide.example/requests/req-1?action=deny&secret=s3cret" in envelope["Message"]
+    record = pending.require("req-1")
+    assert record["status"] == Status.PENDING_APPROVAL
+    assert record["secret_hash"] == hash_secret("s3cret")
+    assert record["task_token"] == "token-1"
+    assert "s3cret" not in json.dumps(record)
+
+
+def test_a_producer_role_that_cannot_be_assumed_is_reported_with_what_to_check(pending: Ledger) -> None:
+    sts = boto3.client("sts")
+    stubber = Stubber(sts)
+    stubber.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
+    with (
+        stubber,
+        pytest.raises(
+            ApprovalRequestFailed,
+            match="could not assume the producer role "
+            "arn:aws:iam::222222222222:role/ProducerWorkflowRole: AccessDenied",
+        ),
+    ):
+        request_approval(
+            {"request_id": "req-1", "task_token": "t"}, ledger=pending, sts=sts, settings=SETTINGS, now=NOW
+        )
+    stubber.assert_no_pending_responses()
+
+
+def test_a_missing_approval_topic_is_reported(pending: Ledger) -> None:
+    with pytest.raises(ApprovalRequestFailed, match="could not publish to the approval topic"):
+        request_approval(
+            {"request_id": "req-1", "task_token": "t"},
+            ledger=pending,
+            sts=boto3.client("sts"),
+            settings=SETTINGS,
+            now=NOW,
+        )

@@ -1,0 +1,81 @@
+"""The ASL file, the function list and the handlers agree with each other."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+import statemachine
+
+DEFINITION: dict[str, Any] = json.loads(statemachine.DEFINITION_PATH.read_text(encoding="utf-8"))
+TASKS = {name: state for name, state in DEFINITION["States"].items() if state["Type"] == "Task"}
+DUMMY_ARNS = {
+    spec.key: f"arn:aws:lambda:us-east-1:123456789012:function:{spec.key}" for spec in statemachine.FUNCTIONS
+}
+
+
+def test_the_placeholders_in_the_asl_are_exactly_the_listed_ones() -> None:
+    assert statemachine.placeholders_in_definition() == set(statemachine.PLACEHOLDERS)
+
+
+def test_rendering_replaces_every_placeholder_with_its_functions_arn() -> None:
+    rendered = json.loads(statemachine.render_definition(statemachine.substitutions(DUMMY_ARNS)))
+    assert rendered["States"]["Evaluate the request"]["Resource"] == DUMMY_ARNS["evaluate_request"]
+    assert (
+        rendered["States"]["Ask the data owner"]["Parameters"]["FunctionName"]
+        == DUMMY_ARNS["request_approval"]
+    )
+    assert "${" not in json.dumps(rendered)
+
+
+def test_substitutions_refuse_a_missing_function() -> None:
+    with pytest.raises(KeyError, match="grant_access"):
+        statemachine.substitutions({key: arn for key, arn in DUMMY_ARNS.items() if key != "grant_access"})
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_every_task_retries_transient_errors_with_backoff(name: str) -> None:
+    (retry,) = TASKS[name]["Retry"]
+    assert "TransientAwsError" in retry["ErrorEquals"]
+    assert "Lambda.TooManyRequestsException" in retry["ErrorEquals"]
+    assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3
+
+
+@pytest.mark.parametrize("name", sorted(set(TASKS) - {"Record the failure"}))
+def test_every_failure_is_caught_and_recorded(name: str) -> None:
+    catch_all = [catch for catch in TASKS[name]["Catch"] if catch["ErrorEquals"] == ["States.ALL"]]
+    assert catch_all and catch_all[0]["Next"] == "Record the failure"
+
+
+def test_the_failure_path_ends_with_the_recorded_error_name_and_cause() -> None:
+    assert DEFINITION["States"]["Record the failure"]["Next"] == "Fail with the named error"
+    assert DEFINITION["States"]["Fail with the named error"] == {
+        "Type": "Fail",
+        "ErrorPath": "$.error",
+        "CausePath": "$.cause",
+    }
+
+
+def test_the_approval_wait_uses_the_timeout_the_evaluation_computed_and_expiry_concludes() -> None:
+    ask = TASKS["Ask the data owner"]
+    assert ask["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert ask["TimeoutSecondsPath"] == "$.evaluation.approval_timeout_seconds"
+    assert ask["Catch"][0] == {
+        "ErrorEquals": ["States.Timeout"],
+        "ResultPath": "$.timeout",
+        "Next": "Conclude the request",
+    }
+
+
+@pytest.mark.parametrize("spec", statemachine.FUNCTIONS, ids=lambda spec: spec.key)
+def test_each_handler_reads_exactly_the_environment_its_function_declares(
+    spec: statemachine.FunctionSpec,
+) -> None:
+    module, _, function = spec.handler.rpartition(".")
+    source = (statemachine.LAMBDAS_DIR / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+    read = set(re.findall(r'settings\.required(?:_int)?\("([A-Z_]+)"\)', source)) - {"AWS_REGION"}
+    assert read == set(spec.environment)
+    assert f"def {function}(" in source
