@@ -10,14 +10,23 @@ ColumnSpec = str | tuple[str, Mapping[str, str]]
 
 
 def create_database(
-    glue: Any, name: str, *, data_owner: str | None, owner_name: str | None = None, **parameters: str
+    glue: Any,
+    name: str,
+    *,
+    data_owner: str | None,
+    owner_name: str | None = None,
+    description: str = "",
+    **parameters: str,
 ) -> None:
     values = dict(parameters)
     if data_owner is not None:
         values["data_owner"] = data_owner
     if owner_name is not None:
         values["data_owner_name"] = owner_name
-    glue.create_database(DatabaseInput={"Name": name, "Parameters": values})
+    database: dict[str, Any] = {"Name": name, "Parameters": values}
+    if description:
+        database["Description"] = description
+    glue.create_database(DatabaseInput=database)
 
 
 def create_table(

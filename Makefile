@@ -1,0 +1,59 @@
+# lakegate: every setup step lives here, so a fresh machine needs only python3, node and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CENTRAL_ACCOUNT_ID ?= 111111111111
+
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup demo synth offline-demo test lint typecheck unit bench clean
+
+help:
+	@echo "make demo    set up, synthesize both stacks (cdk-nag on), run the workflow offline"
+	@echo "make test    set up, lint, type-check and run every test"
+	@echo "make synth   synthesize the stacks into cdk.out (CENTRAL_ACCOUNT_ID=$(CENTRAL_ACCOUNT_ID))"
+	@echo "make bench   print the workflow's transitions, API calls and cold starts"
+	@echo "make clean   remove the virtualenv, node_modules and build output"
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: synth offline-demo
+
+synth: setup
+	node_modules/.bin/cdk synth --quiet -c central_account_id=$(CENTRAL_ACCOUNT_ID)
+	@echo "Templates in cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
+offline-demo: setup
+	$(BIN)/python -m offline.demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy lambdas
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.benchmark
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

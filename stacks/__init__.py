@@ -1,0 +1,1 @@
+"""lakegate's CDK stacks and the constructs they are built from."""

@@ -1,0 +1,173 @@
+"""The central stack: the approval workflow, its functions, the decision API, the ledger and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+import statemachine
+from stacks import permissions
+from stacks.config import LakegateConfig
+from stacks.decision_api import DecisionApi
+from stacks.functions import WorkflowFunctions
+from stacks.ledger import Ledger
+from stacks.nag import acknowledge
+from stacks.notifications import ConsumerNotifications
+from stacks.workflow import AccessRequestWorkflow
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+# What the function code does to the ledger (lambdas/lakegate/ledger.py): single-item reads and
+# conditional creates and updates.
+LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
+_XRAY_REASON = (
+    "Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no "
+    "resource-level permissions."
+)
+_KMS_GRANT_REASON = (
+    "Added by CDK's grant on lakegate's customer-managed key (the only resource of the statement): "
+    "the wildcards stand for the kms:ReEncryptFrom/To and kms:GenerateDataKey variants DynamoDB and SNS "
+    "use with that key."
+)
+
+
+class CentralStack(Stack):
+    """Everything that runs in the central catalog account."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LakegateConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="lakegate central: governed Lake Formation data sharing with owner approval",
+            **kwargs,
+        )
+        retention = _RETENTION[config.log_retention_days]
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="lakegate: encrypts the request ledger and the consumer-notification topic",
+            enable_key_rotation=True,
+        )
+        self.table: dynamodb.Table = Ledger(self, "Ledger", key=self.key).table
+        self.topic: sns.Topic = ConsumerNotifications(self, "Notifications", key=self.key).topic
+        decision_api = DecisionApi(
+            self,
+            "DecisionApi",
+            rate_limit=config.decision_api_rate_limit,
+            burst_limit=config.decision_api_burst_limit,
+            log_retention=retention,
+        )
+        self.http_api: apigwv2.HttpApi = decision_api.http_api
+
+        functions = WorkflowFunctions(
+            self,
+            "Functions",
+            environment={
+                statemachine.LEDGER_TABLE_NAME: self.table.table_name,
+                statemachine.NOTIFICATION_TOPIC_ARN: self.topic.topic_arn,
+                statemachine.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
+                statemachine.DECISION_BASE_URL: decision_api.base_url,
+                statemachine.PRODUCER_ROLE_NAME: config.producer_role_name,
+                statemachine.PRODUCER_TOPIC_NAME: config.producer_topic_name,
+            },
+            role_names={"request_approval": config.approval_publisher_role_name},
+            log_retention=retention,
+        )
+        self.functions: Mapping[str, lambda_.Function] = functions.functions
+        self.roles: Mapping[str, iam.Role] = functions.roles
+        decision_api.route_to(functions["decision_api"])
+
+        workflow = AccessRequestWorkflow(self, "Workflow", functions=self.functions, log_retention=retention)
+        self.state_machine: sfn.StateMachine = workflow.state_machine
+
+        self._grant(config)
+        self._acknowledge_generated_statements()
+
+        CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(self, "LedgerTableName", value=self.table.table_name)
+        CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "DecisionApiUrl", value=decision_api.base_url)
+        CfnOutput(
+            self,
+            "ApprovalPublisherRoleArn",
+            value=self.roles["request_approval"].role_arn,
+            description="Trusted by the producer role in every producer account",
+        )
+        CfnOutput(
+            self,
+            "GrantRoleArn",
+            value=self.roles["grant_access"].role_arn,
+            description="Make this role a Lake Formation data lake administrator so it can grant",
+        )
+
+    def _grant(self, config: LakegateConfig) -> None:
+        """Who may do what, beyond writing their own logs."""
+        for function in self.functions.values():
+            self.table.grant(function, *LEDGER_ACTIONS)
+            self.key.grant_encrypt_decrypt(function)
+
+        permissions.allow_catalog_read(self.roles["evaluate_request"], permissions.CATALOG_READ_ACTIONS)
+
+        permissions.allow_assume_producer_roles(
+            self.roles["request_approval"],
+            role_name=config.producer_role_name,
+            account_ids=config.producer_account_ids,
+        )
+
+        permissions.allow_catalog_read(self.roles["grant_access"], ("glue:GetDatabase", "glue:GetTable"))
+        permissions.allow_lake_formation_sharing(self, "LakeFormationSharing", self.roles["grant_access"])
+
+        self.topic.grant_publish(self.functions["conclude_request"])
+        self.topic.grant_publish(self.functions["record_failure"])
+
+        self.state_machine.grant_task_response(self.functions["decision_api"])
+
+    def _acknowledge_generated_statements(self) -> None:
+        """Acknowledge, on each default policy, the wildcards CDK's own grants produce."""
+        for key, role in self.roles.items():
+            policy = role.node.find_child("DefaultPolicy")
+            acknowledge(policy, _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]")
+            acknowledge(
+                policy,
+                _KMS_GRANT_REASON,
+                "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            )
+            if key in ("evaluate_request", "grant_access"):
+                permissions.acknowledge_catalog_read(role)

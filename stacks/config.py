@@ -1,0 +1,226 @@
+"""lakegate's deployment settings: CDK context turned into one frozen, validated object.
+
+Every key is documented with its default in ``cdk.json``. Values given on the command line
+(``cdk synth -c key=value``) always arrive as strings, so numbers and lists are also accepted in
+their written form: ``-c approval_timeout_hours=48``, ``-c producer_account_ids=111111111111,222222222222``
+or ``-c 'producer_account_ids=["111111111111"]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from constructs import Construct
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+# The retention periods CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+class ConfigError(ValueError):
+    """A CDK context value is missing or malformed; the message names the context key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"CDK context '{key}': {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class LakegateConfig:
+    """The settings both stacks are built from; build it with ``from_app`` or ``from_context``."""
+
+    # The central catalog account; the producer stack is built only when it is set.
+    central_account_id: str | None = None
+    # How long the owner has to decide before the request ends EXPIRED (1 to 8760).
+    approval_timeout_hours: int = 72
+    # Physical names of the producer account's approval topic and cross-account role.
+    producer_topic_name: str = "DataLakeSharingApproval"
+    producer_role_name: str = "ProducerWorkflowRole"
+    # Fixed name of the central request_approval function's role: the one role producers trust.
+    approval_publisher_role_name: str = "LakegateApprovalPublisher"
+    # Producer accounts whose producer role may be assumed; empty means any account.
+    producer_account_ids: tuple[str, ...] = ()
+    # Data owners subscribed by email to the producer's approval topic.
+    approver_emails: tuple[str, ...] = ()
+    # Throttling of the decision API's default stage (steady requests per second, and burst).
+    decision_api_rate_limit: float = 5
+    decision_api_burst_limit: int = 10
+    # Retention of every log group lakegate creates; a value CloudWatch Logs accepts.
+    log_retention_days: int = 90
+
+    def __post_init__(self) -> None:
+        if self.central_account_id is not None:
+            _check_account_id("central_account_id", self.central_account_id)
+        _check_int_range("approval_timeout_hours", self.approval_timeout_hours, 1, 8760)
+        _check_pattern(
+            "producer_topic_name", self.producer_topic_name, _TOPIC_NAME, "1-256 letters, digits, - or _"
+        )
+        _check_pattern(
+            "producer_role_name", self.producer_role_name, _ROLE_NAME, "an IAM role name (1-64 chars)"
+        )
+        _check_pattern(
+            "approval_publisher_role_name",
+            self.approval_publisher_role_name,
+            _ROLE_NAME,
+            "an IAM role name (1-64 chars)",
+        )
+        for account_id in self.producer_account_ids:
+            _check_account_id("producer_account_ids", account_id)
+        for email in self.approver_emails:
+            _check_pattern("approver_emails", email, _EMAIL, "an email address")
+        rate = self.decision_api_rate_limit
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int | float)
+            or not (math.isfinite(rate) and rate > 0)
+        ):
+            raise ConfigError(
+                "decision_api_rate_limit", f"must be a number above 0, got {self.decision_api_rate_limit!r}"
+            )
+        _check_int_range("decision_api_burst_limit", self.decision_api_burst_limit, 1, 5000)
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+            raise ConfigError(
+                "log_retention_days", f"must be one of {allowed}; got {self.log_retention_days!r}"
+            )
+
+    @property
+    def approval_timeout_seconds(self) -> int:
+        """How long the workflow waits for the data owner's decision."""
+        return self.approval_timeout_hours * 3600
+
+    @classmethod
+    def from_app(cls, scope: Construct) -> LakegateConfig:
+        """Read every lakegate key from the CDK context of ``scope`` (usually the App)."""
+        return cls.from_context({key: scope.node.try_get_context(key) for key in cls.context_keys()})
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> LakegateConfig:
+        """Build from a mapping of context keys; missing or null keys take their default.
+
+        Keys that are not lakegate's (CDK's own ``aws:`` and feature-flag keys) are ignored.
+        """
+        given = {key: context[key] for key in cls.context_keys() if context.get(key) is not None}
+        parsed: dict[str, Any] = {}
+        for key, value in given.items():
+            parser = _PARSERS.get(key, _parse_str)
+            parsed[key] = parser(key, value)
+        if parsed.get("central_account_id") == "":
+            del parsed["central_account_id"]
+        return cls(**parsed)
+
+    @classmethod
+    def context_keys(cls) -> tuple[str, ...]:
+        """The context keys lakegate reads, in the order ``cdk.json`` documents them."""
+        return tuple(field.name for field in fields(cls))
+
+
+def _parse_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(
+            key, f"must be a string, got {type(value).__name__} {value!r} (quote it in cdk.json)"
+        )
+    return value.strip()
+
+
+def _parse_int(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(key, f"must be a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise ConfigError(key, f"must be a whole number, got {value!r}")
+
+
+def _parse_number(key: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(key, f"must be a number, got {value!r}")
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise ConfigError(key, f"must be a number, got {value!r}")
+
+
+def _parse_str_list(key: str, value: Any) -> tuple[str, ...]:
+    items: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise ConfigError(key, f"is not a valid JSON list: {e.msg}") from e
+        else:
+            items = [part for part in (piece.strip() for piece in text.split(",")) if part]
+    if not isinstance(items, list | tuple):
+        raise ConfigError(key, f"must be a list of strings, got {type(value).__name__} {value!r}")
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(
+                key, f"must be a list of strings; {item!r} is a {type(item).__name__} (quote it)"
+            )
+    return tuple(item.strip() for item in items)
+
+
+_PARSERS = {
+    "approval_timeout_hours": _parse_int,
+    "producer_account_ids": _parse_str_list,
+    "approver_emails": _parse_str_list,
+    "decision_api_rate_limit": _parse_number,
+    "decision_api_burst_limit": _parse_int,
+    "log_retention_days": _parse_int,
+}
+
+
+def _check_account_id(key: str, value: object) -> None:
+    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+        raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
+
+
+def _check_int_range(key: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(key, f"must be a whole number from {low} to {high}, got {value!r}")
+
+
+def _check_pattern(key: str, value: object, pattern: re.Pattern[str], what: str) -> None:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ConfigError(key, f"must be {what}, got {value!r}")

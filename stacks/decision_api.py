@@ -1,0 +1,115 @@
+"""The decision API behind the Approve and Deny links in the data owner's email."""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.nag import acknowledge
+
+REQUEST_PATH = "/requests/{request_id}"
+
+# $context.path and the query string are left out on purpose: a link carries its single-use
+# secret, and access logs must not keep it.
+_ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTime",
+        "sourceIp": "$context.identity.sourceIp",
+        "userAgent": "$context.identity.userAgent",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "integrationStatus": "$context.integrationStatus",
+        "integrationError": "$context.integrationErrorMessage",
+    }
+)
+
+
+class DecisionApi(Construct):
+    """An HTTP API with a throttled, access-logged default stage; routes are added with ``route_to``.
+
+    The API exists before its handler so that the function sending the links can be told the base URL.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rate_limit: float,
+        burst_limit: int,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            description="lakegate: confirmation pages and decisions for access-request approval links",
+            create_default_stage=False,
+        )
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
+            access_log_settings=_AccessLogSettings(
+                apigwv2.LogGroupLogDestination(self.access_logs),
+                apigateway.AccessLogFormat.custom(_ACCESS_LOG_FORMAT),
+            ),
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's URL without a trailing slash (the ``$default`` stage serves the root)."""
+        return self.http_api.api_endpoint
+
+    def route_to(self, handler: lambda_.IFunction) -> list[apigwv2.HttpRoute]:
+        """Serve ``GET`` (confirmation page) and ``POST`` (decision) on a request's link with ``handler``."""
+        routes = self.http_api.add_routes(
+            path=REQUEST_PATH,
+            methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
+            integration=integrations.HttpLambdaIntegration("DecisionIntegration", handler),
+        )
+        for route in routes:
+            acknowledge(
+                route,
+                "The links are opened by mail recipients who have no AWS identity; each link is authorized "
+                "by a single-use random secret that the handler checks against a hash kept in the ledger.",
+                "AwsSolutions-APIG4",
+            )
+        return routes
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogSettings:
+    """``IAccessLogSettings`` is a jsii interface, not a struct, so a dict is refused.
+
+    Python must implement it, and its properties need ``jsii.member`` for the jsii kernel to read them.
+    """
+
+    def __init__(
+        self, destination: apigwv2.IAccessLogDestination, log_format: apigateway.AccessLogFormat
+    ) -> None:
+        self._destination = destination
+        self._format = log_format
+
+    @property
+    @jsii.member(jsii_name="destination")
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    @jsii.member(jsii_name="format")
+    def format(self) -> apigateway.AccessLogFormat:
+        return self._format

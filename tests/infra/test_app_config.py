@@ -1,0 +1,98 @@
+"""LakegateConfig: CDK context in, one validated object out, errors naming the context key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.config import ConfigError, LakegateConfig
+
+pytestmark = pytest.mark.infra
+
+CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
+
+
+def test_missing_keys_take_the_documented_defaults() -> None:
+    config = LakegateConfig.from_context({})
+
+    assert config == LakegateConfig()
+    assert config.central_account_id is None
+    assert config.approval_timeout_seconds == 72 * 3600
+    assert config.producer_topic_name == "DataLakeSharingApproval"
+    assert config.producer_role_name == "ProducerWorkflowRole"
+    assert config.approval_publisher_role_name == "LakegateApprovalPublisher"
+
+
+def test_cdk_json_documents_every_key_with_its_default() -> None:
+    context = json.loads(CDK_JSON.read_text(encoding="utf-8"))["context"]
+
+    assert tuple(context) == LakegateConfig.context_keys()
+    assert LakegateConfig.from_context(context) == LakegateConfig()
+
+
+def test_command_line_strings_are_parsed() -> None:
+    # `cdk synth -c key=value` passes every value as a string.
+    config = LakegateConfig.from_context(
+        {
+            "central_account_id": "111111111111",
+            "approval_timeout_hours": "48",
+            "producer_account_ids": "222222222222, 333333333333",
+            "approver_emails": '["owner@example.com"]',
+            "decision_api_rate_limit": "2.5",
+            "decision_api_burst_limit": "20",
+            "log_retention_days": "30",
+        }
+    )
+
+    assert config.central_account_id == "111111111111"
+    assert config.approval_timeout_seconds == 48 * 3600
+    assert config.producer_account_ids == ("222222222222", "333333333333")
+    assert config.approver_emails == ("owner@example.com",)
+    assert config.decision_api_rate_limit == 2.5
+    assert config.decision_api_burst_limit == 20
+    assert config.log_retention_days == 30
+
+
+def test_an_empty_central_account_id_means_unset() -> None:
+    assert LakegateConfig.from_context({"central_account_id": ""}).central_account_id is None
+
+
+def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
+    context = {"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True}
+
+    assert LakegateConfig.from_context(context) == LakegateConfig()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("central_account_id", "12345", "12-digit"),
+        ("central_account_id", "11111111111a", "12-digit"),
+        ("central_account_id", 111111111111, "must be a string"),
+        ("approval_timeout_hours", "three days", "whole number"),
+        ("approval_timeout_hours", 1.5, "whole number"),
+        ("approval_timeout_hours", True, "whole number"),
+        ("approval_timeout_hours", 0, "from 1 to 8760"),
+        ("approval_timeout_hours", 8761, "from 1 to 8760"),
+        ("producer_account_ids", ["2222"], "12-digit"),
+        ("producer_account_ids", [222222222222], "list of strings"),
+        ("producer_account_ids", "[222222222222", "valid JSON list"),
+        ("approver_emails", ["owner"], "email address"),
+        ("decision_api_rate_limit", "fast", "number"),
+        ("decision_api_rate_limit", 0, "above 0"),
+        ("decision_api_burst_limit", 2.5, "whole number"),
+        ("log_retention_days", 10, "one of"),
+        ("producer_role_name", "not a role name", "IAM role name"),
+        ("producer_topic_name", "bad.topic", "letters, digits"),
+    ],
+)
+def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        LakegateConfig.from_context({key: value})
+
+    assert raised.value.key == key
+    assert f"'{key}'" in str(raised.value)
+    assert problem in str(raised.value)

@@ -1,0 +1,106 @@
+"""The producer stack: an encrypted approval topic and a role only the central publisher can assume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.infra.app_context import CENTRAL_ACCOUNT
+from tests.infra.cfn import as_list, render, resources_for
+
+pytestmark = pytest.mark.infra
+
+PUBLISHER_ARN = f"arn:aws:iam::{CENTRAL_ACCOUNT}:role/LakegateApprovalPublisher"
+
+
+def only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:
+    """The id and body of the single resource of ``resource_type``."""
+    (found,) = template.find_resources(resource_type).items()
+    return found
+
+
+def test_approval_topic_has_its_contract_name_the_producers_key_and_requires_tls(
+    producer_template: Template,
+) -> None:
+    key_id, _ = only(producer_template, "AWS::KMS::Key")
+    topic_id, topic = only(producer_template, "AWS::SNS::Topic")
+
+    assert topic["Properties"]["TopicName"] == "DataLakeSharingApproval"
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    producer_template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [{"Ref": topic_id}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_approvers_are_subscribed_by_email(producer_template: Template) -> None:
+    topic_id, _ = only(producer_template, "AWS::SNS::Topic")
+    producer_template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "email", "Endpoint": "owner@example.com", "TopicArn": {"Ref": topic_id}},
+    )
+
+
+def test_producer_role_trusts_exactly_the_central_publisher_role(producer_template: Template) -> None:
+    _, role = only(producer_template, "AWS::IAM::Role")
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    principals = [render(principal) for principal in as_list(statement["Principal"]["AWS"])]
+
+    assert role["Properties"]["RoleName"] == "ProducerWorkflowRole"
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRole"
+    assert set(statement["Principal"]) == {"AWS"}
+    assert principals == [PUBLISHER_ARN]
+    assert not any(principal.endswith(":root") or principal.isdigit() for principal in principals)
+
+
+def test_producer_role_may_only_publish_to_the_approval_topic(producer_template: Template) -> None:
+    role_id, _ = only(producer_template, "AWS::IAM::Role")
+    topic_id, _ = only(producer_template, "AWS::SNS::Topic")
+    key_id, _ = only(producer_template, "AWS::KMS::Key")
+    statements = [
+        statement
+        for policy in producer_template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+    assert {action for statement in statements for action in as_list(statement["Action"])} == {
+        "sns:Publish",
+        "kms:Decrypt",
+        "kms:GenerateDataKey*",
+    }
+    assert resources_for(producer_template, role_id, "sns:Publish") == {f"<{topic_id}>"}
+    assert resources_for(producer_template, role_id, "kms:GenerateDataKey*") == {f"<{key_id}.Arn>"}
+
+
+def test_key_policy_lets_the_producer_role_encrypt_through_sns(producer_template: Template) -> None:
+    role_id, _ = only(producer_template, "AWS::IAM::Role")
+    _, key = only(producer_template, "AWS::KMS::Key")
+    (statement,) = [
+        statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"AWS": {"Fn::GetAtt": [role_id, "Arn"]}}
+    ]
+
+    assert statement["Effect"] == "Allow"
+    assert set(as_list(statement["Action"])) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert render(statement["Condition"]["StringEquals"]["kms:ViaService"]) == "sns.eu-west-1.amazonaws.com"
+
+
+def test_outputs_give_central_operators_the_topic_and_role(producer_template: Template) -> None:
+    assert {"ApprovalTopicArn", "ProducerRoleArn"} <= set(producer_template.to_json()["Outputs"])
