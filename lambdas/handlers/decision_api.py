@@ -17,6 +17,6 @@ APP = build_app(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # pages carry the link's secret
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return APP.resolve(event, context)

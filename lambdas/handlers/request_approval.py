@@ -1,4 +1,3 @@
-import os
 from typing import Any
 
 import boto3
@@ -17,7 +16,6 @@ SETTINGS = ApprovalSettings(
     producer_role_name=settings.required("PRODUCER_ROLE_NAME"),
     producer_topic_name=settings.required("PRODUCER_TOPIC_NAME"),
     region=settings.required("AWS_REGION"),
-    partition=os.environ.get("AWS_PARTITION", "aws"),
 )
 
 

@@ -20,13 +20,25 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to, for building ARNs in other accounts."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 @dataclass(frozen=True)
 class ApprovalSettings:
     decision_base_url: str
     producer_role_name: str
     producer_topic_name: str
     region: str
-    partition: str = "aws"
+
+    @property
+    def partition(self) -> str:
+        return partition_of(self.region)
 
     def role_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:role/{self.producer_role_name}"

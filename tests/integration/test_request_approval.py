@@ -117,6 +117,25 @@ def test_a_producer_role_that_cannot_be_assumed_is_reported_with_what_to_check(p
     stubber.assert_no_pending_responses()
 
 
+@pytest.mark.parametrize(
+    ("region", "role", "topic"),
+    [
+        ("eu-west-1", "arn:aws:iam::222222222222:role/R", "arn:aws:sns:eu-west-1:222222222222:T"),
+        ("cn-north-1", "arn:aws-cn:iam::222222222222:role/R", "arn:aws-cn:sns:cn-north-1:222222222222:T"),
+        (
+            "us-gov-west-1",
+            "arn:aws-us-gov:iam::222222222222:role/R",
+            "arn:aws-us-gov:sns:us-gov-west-1:222222222222:T",
+        ),
+    ],
+)
+def test_producer_arns_follow_the_regions_partition(region: str, role: str, topic: str) -> None:
+    settings = ApprovalSettings(
+        decision_base_url="u", producer_role_name="R", producer_topic_name="T", region=region
+    )
+    assert (settings.role_arn(PRODUCER), settings.topic_arn(PRODUCER)) == (role, topic)
+
+
 def test_a_missing_approval_topic_is_reported(pending: Ledger) -> None:
     with pytest.raises(ApprovalRequestFailed, match="could not publish to the approval topic"):
         request_approval(
