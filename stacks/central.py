@@ -150,6 +150,7 @@ class CentralStack(Stack):
             account_ids=config.producer_account_ids,
         )
 
+        # Lake Formation requires a grantor to hold glue:GetDatabase / glue:GetTable on what it grants.
         permissions.allow_catalog_read(self.roles["grant_access"], ("glue:GetDatabase", "glue:GetTable"))
         permissions.allow_lake_formation_sharing(self, "LakeFormationSharing", self.roles["grant_access"])
 

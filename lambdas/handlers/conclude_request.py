@@ -7,9 +7,10 @@ from lakegate import settings
 from lakegate.conclude_request import conclude_request
 from lakegate.consumer_notice import ConsumerNotifier
 from lakegate.ledger import Ledger
+from lakegate.observability import TRACED_MODULES, loaded
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
 NOTIFIER = ConsumerNotifier(settings.required("NOTIFICATION_TOPIC_ARN"), sns=boto3.client("sns"))
 
@@ -18,3 +19,6 @@ NOTIFIER = ConsumerNotifier(settings.required("NOTIFICATION_TOPIC_ARN"), sns=bot
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return conclude_request(event, ledger=LEDGER, notifier=NOTIFIER)
+
+
+loaded()

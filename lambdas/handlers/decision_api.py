@@ -7,9 +7,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate import settings
 from lakegate.decision_api import build_app
 from lakegate.ledger import Ledger
+from lakegate.observability import TRACED_MODULES, loaded
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 APP = build_app(
     ledger=Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb")),
     sfn=boto3.client("stepfunctions"),
@@ -20,3 +21,6 @@ APP = build_app(
 @tracer.capture_lambda_handler(capture_response=False)  # pages carry the link's secret
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return APP.resolve(event, context)
+
+
+loaded()

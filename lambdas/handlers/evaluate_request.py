@@ -6,9 +6,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate import settings
 from lakegate.evaluate_request import evaluate_request
 from lakegate.ledger import Ledger
+from lakegate.observability import TRACED_MODULES, loaded
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
 GLUE = boto3.client("glue")
 APPROVAL_TIMEOUT_SECONDS = settings.required_int("APPROVAL_TIMEOUT_SECONDS")
@@ -20,3 +21,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return evaluate_request(
         event, glue=GLUE, ledger=LEDGER, approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS
     )
+
+
+loaded()

@@ -6,15 +6,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate import settings
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger
+from lakegate.observability import TRACED_MODULES, loaded
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
-GLUE = boto3.client("glue")
 LAKEFORMATION = boto3.client("lakeformation")
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return grant_access(event, ledger=LEDGER, glue=GLUE, lakeformation=LAKEFORMATION)
+    return grant_access(event, ledger=LEDGER, lakeformation=LAKEFORMATION)
+
+
+loaded()

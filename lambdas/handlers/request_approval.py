@@ -5,10 +5,11 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate import settings
 from lakegate.ledger import Ledger
+from lakegate.observability import TRACED_MODULES, loaded
 from lakegate.request_approval import ApprovalSettings, request_approval
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
 STS = boto3.client("sts")
 SETTINGS = ApprovalSettings(
@@ -23,3 +24,6 @@ SETTINGS = ApprovalSettings(
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return request_approval(event, ledger=LEDGER, sts=STS, settings=SETTINGS)
+
+
+loaded()

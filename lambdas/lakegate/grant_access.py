@@ -10,8 +10,8 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from lakegate.access_request import AccessRequest
-from lakegate.catalog import get_database, get_table
 from lakegate.errors import (
+    CatalogItemNotFound,
     GrantFailed,
     InvalidRequest,
     RequestStateConflict,
@@ -19,11 +19,10 @@ from lakegate.errors import (
     error_code,
     is_transient,
 )
-from lakegate.grants import Grant, plan_grants
+from lakegate.grants import Grant, describe_resource, plan_grants
 from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, utc_now
 
 if TYPE_CHECKING:
-    from mypy_boto3_glue import GlueClient
     from mypy_boto3_lakeformation import LakeFormationClient
 
 logger = Logger(child=True)
@@ -33,7 +32,6 @@ def grant_access(
     event: Mapping[str, Any],
     *,
     ledger: Ledger,
-    glue: GlueClient,
     lakeformation: LakeFormationClient,
     now: datetime | None = None,
 ) -> dict[str, Any]:
@@ -55,9 +53,7 @@ def grant_access(
             f"request {request_id} is {status} and sensitive={record.get('sensitive')}; "
             "only an approved or a non-sensitive request is granted"
         )
-    request = AccessRequest.from_dict(record["request"])
-    _require_item_still_exists(request, glue)
-    grants = plan_grants(request)
+    grants = plan_grants(AccessRequest.from_dict(record["request"]))
     _grant_all(grants, lakeformation)
     ledger.transition(
         request_id,
@@ -71,14 +67,6 @@ def grant_access(
     return {"request_id": request_id, "grants": [grant.to_dict() for grant in grants]}
 
 
-def _require_item_still_exists(request: AccessRequest, glue: GlueClient) -> None:
-    """Lake Formation accepts grants on things that do not exist in some setups; check first."""
-    if request.table is None:
-        get_database(request.database, glue=glue)
-    else:
-        get_table(request.database, request.table, glue=glue)
-
-
 def _grant_all(grants: list[Grant], lakeformation: LakeFormationClient) -> None:
     """Make every grant or none: on a refusal, revoke what this attempt granted, then raise."""
     made: list[Grant] = []
@@ -89,6 +77,12 @@ def _grant_all(grants: list[Grant], lakeformation: LakeFormationClient) -> None:
             _roll_back(made, lakeformation)
             if is_transient(error):
                 raise TransientAwsError(f"granting {grant.describe()}: {error_code(error)}") from error
+            if error_code(error) == "EntityNotFoundException":
+                # Evaluation found the item; it was dropped while the owner was deciding.
+                raise CatalogItemNotFound(
+                    f"{describe_resource(grant.resource)} is no longer in the Data Catalog; "
+                    "nothing was granted"
+                ) from error
             message = error.response.get("Error", {}).get("Message", "")
             raise GrantFailed(
                 f"Lake Formation refused {grant.describe()}: {error_code(error)} {message}".strip()

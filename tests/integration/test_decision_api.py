@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +15,7 @@ from lakegate.decision_api import build_app
 from lakegate.ledger import Ledger, Status
 
 from offline.http_api import http_api_event
-from offline.in_process_lambda import LambdaContext
+from offline.in_process_lambda import LambdaContext, load_handler
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -183,3 +185,9 @@ def test_an_unknown_action_is_a_bad_request(pending: Ledger) -> None:
     response = Browser(pending, sfn).post("req-1", secret=SECRET, action="maybe")
     assert response["statusCode"] == 400
     assert "action: must be one of approve, deny" in response["body"]
+
+
+def test_loading_a_handler_leaves_garbage_collection_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "handlers", raising=False)  # so its __init__ pauses collection again
+    load_handler("handlers.decision_api.handler", {"LEDGER_TABLE_NAME": "t", "AWS_REGION": "us-east-1"})
+    assert gc.isenabled()
