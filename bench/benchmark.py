@@ -815,9 +815,9 @@ def render_catalog(moto_reads: Mapping[int, CatalogReads], stubbed: Mapping[int,
         on_moto = moto_reads.get(tables)
         moto_cell = "—"
         if on_moto is not None:
+            # Not marked against the target: moto answers GetTables in one page whatever its size.
             moto_cell = (
-                f"{on_moto.calls['glue.GetDatabase']} + {on_moto.calls['glue.GetTables']} = {on_moto.total} "
-                + mark(on_moto.met)
+                f"{on_moto.calls['glue.GetDatabase']} + {on_moto.calls['glue.GetTables']} = {on_moto.total}"
             )
         stub_cell = (
             f"{stub.calls['glue.GetDatabase']} + {stub.calls['glue.GetTables']} = {stub.total} "
@@ -853,7 +853,8 @@ def render_catalog(moto_reads: Mapping[int, CatalogReads], stubbed: Mapping[int,
     out += [
         "",
         "moto ignores MaxResults on GetTables and returns every table in one page, so its count stays",
-        "at 2; the Stubber serves pages of 100 tables chained by NextToken, as Glue does: the real paging.",
+        "at 2 and is shown unmarked; the Stubber serves pages of 100 tables chained by NextToken, as Glue",
+        "does: that column is the paging measured against the target.",
     ]
     return "\n".join(out)
 
