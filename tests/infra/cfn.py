@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aws_cdk import CfnElement, Stack
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 from constructs import IConstruct
 
 PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "999999999999"}
@@ -69,3 +69,15 @@ def resources_for(template: Template, role_id: str, action: str) -> set[str]:
         if action in as_list(statement["Action"]) and statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"])
     }
+
+
+def assert_topic_requires_tls(template: Template, topic_id: str) -> None:
+    """The topic's policy denies every request not made over TLS."""
+    deny_plain_http = {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [{"Ref": topic_id}],
+            "PolicyDocument": {"Statement": Match.array_with([Match.object_like(deny_plain_http)])},
+        },
+    )

@@ -8,7 +8,16 @@ from aws_cdk.assertions import Match, Template
 import statemachine
 from stacks.central import CentralStack
 from tests.infra.app_context import PRODUCER_ACCOUNT
-from tests.infra.cfn import actions_of, as_list, logical_id, render, resources_for, statements, statements_of
+from tests.infra.cfn import (
+    actions_of,
+    as_list,
+    assert_topic_requires_tls,
+    logical_id,
+    render,
+    resources_for,
+    statements,
+    statements_of,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -56,21 +65,7 @@ def test_notification_topic_is_encrypted_with_the_customer_key_and_requires_tls(
     central_template.has_resource_properties(
         "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [logical_id(central.key), "Arn"]}}
     )
-    central_template.has_resource_properties(
-        "AWS::SNS::TopicPolicy",
-        {
-            "Topics": [{"Ref": topic_id}],
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-                        )
-                    ]
-                )
-            },
-        },
-    )
+    assert_topic_requires_tls(central_template, topic_id)
 
 
 def test_every_key_rotates(central_template: Template, producer_template: Template) -> None:

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from tests.infra.app_context import CENTRAL_ACCOUNT
-from tests.infra.cfn import as_list, render, resources_for
+from tests.infra.cfn import as_list, assert_topic_requires_tls, render, resources_for
 
 pytestmark = pytest.mark.infra
 
@@ -30,21 +30,7 @@ def test_approval_topic_has_its_contract_name_the_producers_key_and_requires_tls
 
     assert topic["Properties"]["TopicName"] == "DataLakeSharingApproval"
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    producer_template.has_resource_properties(
-        "AWS::SNS::TopicPolicy",
-        {
-            "Topics": [{"Ref": topic_id}],
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-                        )
-                    ]
-                )
-            },
-        },
-    )
+    assert_topic_requires_tls(producer_template, topic_id)
 
 
 def test_approvers_are_subscribed_by_email(producer_template: Template) -> None:

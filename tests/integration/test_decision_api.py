@@ -3,7 +3,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,37 +16,16 @@ from lakegate.ledger import Ledger, Status
 
 from offline.http_api import http_api_event
 from offline.in_process_lambda import LambdaContext, load_handler
+from tests.ledger_records import NOW, evaluated_fields
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SECRET = "correct-horse"
 
 
 @pytest.fixture
 def pending(ledger: Ledger) -> Ledger:
-    ledger.create(
-        "req-1",
-        {
-            "request": {
-                "database": "customers",
-                "table": "profiles",
-                "columns": ["email"],
-                "consumer_account": "444455556666",
-                "principal": None,
-                "permissions": ["SELECT"],
-                "requester": "alice",
-                "justification": "<b>churn</b>",
-                "duration_days": None,
-            },
-            "consumer_account": "444455556666",
-            "data_owner": "222222222222",
-            "sensitivity_reasons": ["column customers.profiles.email is flagged pii_flag"],
-            "approval_expires_at": "2026-11-25T12:00:00+00:00",
-        },
-        by="alice",
-        reason="asked",
-        now=NOW,
-    )
+    fields = evaluated_fields(columns=("email",), justification="<b>churn</b>")
+    ledger.create("req-1", fields, by="alice", reason="asked", now=NOW)
     ledger.transition(
         "req-1",
         to=Status.PENDING_APPROVAL,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -10,41 +9,14 @@ from lakegate.errors import CatalogItemNotFound, GrantFailed, RequestStateConfli
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger, Status
 
-from offline.catalog_builder import create_database, create_table
+from tests.ledger_records import CONSUMER, NOW, evaluated_fields
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-CONSUMER = "444455556666"
 
 
 def record_request(ledger: Ledger, table: str, *, sensitive: bool, request_id: str = "r1") -> None:
-    ledger.create(
-        request_id,
-        {
-            "request": {
-                "database": "sales",
-                "table": table,
-                "columns": [],
-                "consumer_account": CONSUMER,
-                "principal": None,
-                "permissions": ["SELECT", "DESCRIBE"],
-                "requester": None,
-                "justification": None,
-                "duration_days": None,
-            },
-            "sensitive": sensitive,
-        },
-        by="alice",
-        reason="asked",
-        now=NOW,
-    )
-
-
-@pytest.fixture
-def catalog(glue: Any) -> Any:
-    create_database(glue, "sales", data_owner="222222222222")
-    create_table(glue, "sales", "orders", columns=["id"])
-    return glue
+    fields = evaluated_fields("sales", table, sensitive=sensitive, requester=None)
+    ledger.create(request_id, fields, by="alice", reason="asked", now=NOW)
 
 
 def permissions(lakeformation: Any) -> list[dict[str, Any]]:
@@ -54,9 +26,7 @@ def permissions(lakeformation: Any) -> list[dict[str, Any]]:
     ]
 
 
-def test_a_non_sensitive_table_is_granted_and_the_grant_recorded(
-    catalog: Any, ledger: Ledger, lakeformation: Any
-) -> None:
+def test_a_non_sensitive_table_is_granted_and_the_grant_recorded(ledger: Ledger, lakeformation: Any) -> None:
     record_request(ledger, "orders", sensitive=False)
     result = grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)
     expected = {
@@ -72,7 +42,7 @@ def test_a_non_sensitive_table_is_granted_and_the_grant_recorded(
     assert record["history"][-1]["reason"] == f"granted SELECT, DESCRIBE on table sales.orders to {CONSUMER}"
 
 
-def test_a_retry_after_success_grants_nothing_more(catalog: Any, ledger: Ledger, lakeformation: Any) -> None:
+def test_a_retry_after_success_grants_nothing_more(ledger: Ledger, lakeformation: Any) -> None:
     record_request(ledger, "orders", sensitive=False)
     first = grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)
     second = grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)
@@ -81,9 +51,7 @@ def test_a_retry_after_success_grants_nothing_more(catalog: Any, ledger: Ledger,
     assert len(ledger.require("r1")["history"]) == 2
 
 
-def test_a_sensitive_request_is_never_granted_without_approval(
-    catalog: Any, ledger: Ledger, lakeformation: Any
-) -> None:
+def test_a_sensitive_request_is_never_granted_without_approval(ledger: Ledger, lakeformation: Any) -> None:
     record_request(ledger, "orders", sensitive=True)
     with pytest.raises(RequestStateConflict, match="only an approved or a non-sensitive request is granted"):
         grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)
@@ -105,7 +73,7 @@ def test_a_table_dropped_while_the_owner_decided_is_reported_and_nothing_granted
     assert ledger.require("r1")["status"] == Status.RECEIVED
 
 
-def test_a_refused_second_grant_rolls_back_the_first(catalog: Any, ledger: Ledger) -> None:
+def test_a_refused_second_grant_rolls_back_the_first(ledger: Ledger) -> None:
     # GIVEN a whole-database request, whose second grant Lake Formation refuses
     record_request(ledger, "*", sensitive=False)
     lakeformation = boto3.client("lakeformation")
@@ -145,7 +113,7 @@ def test_a_refused_second_grant_rolls_back_the_first(catalog: Any, ledger: Ledge
     assert ledger.require("r1")["status"] == Status.RECEIVED
 
 
-def test_a_concurrent_modification_is_retried_by_the_workflow(catalog: Any, ledger: Ledger) -> None:
+def test_a_concurrent_modification_is_retried_by_the_workflow(ledger: Ledger) -> None:
     record_request(ledger, "orders", sensitive=False)
     lakeformation = boto3.client("lakeformation")
     stubber = Stubber(lakeformation)

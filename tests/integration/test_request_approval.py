@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -12,9 +11,9 @@ from lakegate.errors import ApprovalRequestFailed
 from lakegate.ledger import Ledger, Status
 from lakegate.request_approval import ApprovalSettings, request_approval
 
+from tests.ledger_records import NOW, PRODUCER, evaluated_fields
+
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-PRODUCER = "222222222222"
 SETTINGS = ApprovalSettings(
     decision_base_url="https://decide.example",
     producer_role_name="ProducerWorkflowRole",
@@ -37,29 +36,7 @@ def producer_client(service: str) -> Any:
 
 @pytest.fixture
 def pending(ledger: Ledger) -> Ledger:
-    ledger.create(
-        "req-1",
-        {
-            "request": {
-                "database": "customers",
-                "table": "profiles",
-                "columns": [],
-                "consumer_account": "444455556666",
-                "principal": None,
-                "permissions": ["SELECT"],
-                "requester": "alice",
-                "justification": None,
-                "duration_days": None,
-            },
-            "data_owner": PRODUCER,
-            "data_owner_name": "Customer Data",
-            "sensitivity_reasons": ["table customers.profiles is flagged pii_flag"],
-            "approval_expires_at": "2026-11-25T12:00:00+00:00",
-        },
-        by="alice",
-        reason="asked",
-        now=NOW,
-    )
+    ledger.create("req-1", evaluated_fields(permissions=["SELECT"]), by="alice", reason="asked", now=NOW)
     return ledger
 
 
