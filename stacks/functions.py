@@ -102,8 +102,8 @@ class WorkflowFunctions(Construct):
             )
             acknowledge(
                 function,
-                "Python 3.12 is pinned on purpose: the Powertools layer comes from the python3.12 SSM "
-                "parameter and the handlers are tested on 3.12; runtime, parameter and tests move together.",
+                "Python 3.12 is pinned on purpose: the Powertools layer is taken from AWS's python3.12 "
+                "SSM parameter, so the runtime and that parameter must move together.",
                 "AwsSolutions-L1",
             )
             self.functions[spec.key] = function
