@@ -12,26 +12,39 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo synth offline-demo test lint typecheck unit bench clean
+.PHONY: help setup sandbox demo synth offline-demo test lint typecheck bench clean
 
 help:
-	@echo "make demo    set up, synthesize both stacks (cdk-nag on), run the workflow offline"
+	@echo "make sandbox set up, then run the whole mesh locally (Ctrl-C stops it)"
 	@echo "make test    set up, lint, type-check and run every test"
+	@echo "make demo    set up, synthesize both stacks (cdk-nag on), run the workflow offline once"
 	@echo "make synth   synthesize the stacks into cdk.out (CENTRAL_ACCOUNT_ID=$(CENTRAL_ACCOUNT_ID))"
 	@echo "make bench   print the workflow's transitions, API calls and cold starts"
 	@echo "make clean   remove the virtualenv, node_modules and build output"
 
-setup: $(VENV)/.installed node_modules/.installed
+# Debian's Chromium for the browser test (Playwright drives it; nothing downloads a browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt
+setup: $(VENV)/.installed node_modules/.installed $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+sandbox: setup
+	$(BIN)/lakegate sandbox
 
 demo: synth offline-demo
 

@@ -1,14 +1,17 @@
-"""lakegate benchmark: workflow cost per path, catalog reads, and handler cold start.
+"""lakegate benchmark: workflow cost per path, catalog reads, handler cold start, and load.
 
 Run from the repository root (no network, no AWS account: everything runs on moto)::
 
     .venv/bin/python -m bench.benchmark            # readable tables on stdout
     .venv/bin/python -m bench.benchmark --json     # one JSON document on stdout instead
+    .venv/bin/python -m bench.benchmark --only load            # one section (or a comma list of
+                                                               # paths, catalog, cold-start, load)
 
 Progress lines go to stderr. The benchmark measures and reports; it asserts nothing. Each
 target is printed next to its measured value with ✓ (met) or ✗ (missed), and the exit code is
 0 whatever the targets say; it is non-zero only when the benchmark itself crashes. The whole
-run takes about 40 seconds on 2 cores (``--rounds`` and ``--sizes`` make it shorter or longer).
+run takes about 100 seconds on 2 cores: sections 1 to 3 about 40 (``--rounds`` and ``--sizes`` make
+them shorter or longer), section 4 about 60.
 It sets dummy AWS credentials and region us-east-1 itself, and removes ``AWS_PROFILE``,
 ``AWS_ENDPOINT_URL`` and ``MOTO_ACCOUNT_ID`` from its environment (moto must see the
 assumed-role credentials of the producer account).
@@ -85,6 +88,12 @@ assumed-role credentials of the producer account).
    breakdown of its load (boto3 import, Powertools import, each client, ``Tracer()``,
    ``Logger()``, the rest; median of 3 instrumented runs) and the packages with the most extra
    import time against the baseline under ``python -X importtime``.
+
+4. Load. 200 requests started at once against the sandbox (``python -m sandbox`` in its own
+   process, on free loopback ports), a mix of auto-share, approved and denied requests decided
+   through the email links over HTTP; then the emulator's throughput for a trivial three-state
+   machine (Pass → Pass → Succeed) against lakegate's auto-share path, in one fresh sandbox.
+   How it is measured and checked is described in ``bench/load.py``.
 """
 
 from __future__ import annotations
@@ -115,10 +124,11 @@ import moto
 import moto.stepfunctions
 from botocore.model import OperationModel
 from botocore.stub import Stubber
-from lakegate.access_request import parse_request
-from lakegate.catalog import TABLES_PER_PAGE, read_scope
 
 import statemachine
+from bench.load import measure_load, render_load
+from lakegate.access_request import parse_request
+from lakegate.catalog import TABLES_PER_PAGE, read_scope
 from offline.catalog_builder import create_database, create_table
 from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 
@@ -964,6 +974,17 @@ def sizes_argument(text: str) -> tuple[int, ...]:
     return sizes
 
 
+SECTIONS = ("paths", "catalog", "cold-start", "load")
+
+
+def sections_argument(text: str) -> tuple[str, ...]:
+    sections = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [section for section in sections if section not in SECTIONS]
+    if not sections or unknown:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(SECTIONS)} (comma-separated)")
+    return sections
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.benchmark", description=(__doc__ or "").split("\n\n", 1)[0]
@@ -975,21 +996,33 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=DEFAULT_ROUNDS, help="cold-start runs per import (default 7)"
     )
+    parser.add_argument(
+        "--only",
+        type=sections_argument,
+        default=SECTIONS,
+        metavar="SECTIONS",
+        help=f"run only these sections, comma-separated: {', '.join(SECTIONS)} (default all)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None, *, write: Callable[[str], object] = print) -> int:
     arguments = parse_arguments(argv)
+    only = set(arguments.only)
     prepare_environment()
-    runs = measure_paths(arguments.sizes)
-    progress("catalog reads: Stubber-backed paging")
-    moto_reads = moto_catalog_reads(runs)
-    stubbed = {tables: stubbed_catalog_reads(tables) for tables in arguments.sizes}
-    cold = measure_cold_start(max(1, arguments.rounds))
+    runs = measure_paths(arguments.sizes) if "paths" in only else []
+    moto_reads: dict[int, CatalogReads] = {}
+    stubbed: dict[int, CatalogReads] = {}
+    if "catalog" in only:
+        progress("catalog reads: Stubber-backed paging")
+        moto_reads = moto_catalog_reads(runs)
+        stubbed = {tables: stubbed_catalog_reads(tables) for tables in arguments.sizes}
+    cold = measure_cold_start(max(1, arguments.rounds)) if "cold-start" in only else None
+    load = measure_load(progress) if "load" in only else None
     elapsed = time.perf_counter() - _started
     progress(f"done in {elapsed:.0f}s")
     if arguments.json:
-        document = {
+        document: dict[str, Any] = {
             "versions": {
                 "python": platform.python_version(),
                 "boto3": boto3.__version__,
@@ -997,8 +1030,12 @@ def main(argv: Sequence[str] | None = None, *, write: Callable[[str], object] = 
                 "moto": moto.__version__,
             },
             "cpus": os.cpu_count(),
-            "workflow_paths": [run.to_json() for run in runs],
-            "catalog_reads": [
+            "sections": [section for section in SECTIONS if section in only],
+        }
+        if "paths" in only:
+            document["workflow_paths"] = [run.to_json() for run in runs]
+        if "catalog" in only:
+            document["catalog_reads"] = [
                 {
                     "tables": tables,
                     "target": catalog_read_target(tables),
@@ -1006,21 +1043,28 @@ def main(argv: Sequence[str] | None = None, *, write: Callable[[str], object] = 
                     "stubber": stubbed[tables].to_json(),
                 }
                 for tables in arguments.sizes
-            ],
-            "cold_start": cold,
-            "elapsed_s": round(elapsed, 1),
-        }
+            ]
+        if cold is not None:
+            document["cold_start"] = cold
+        if load is not None:
+            document["load"] = load
+        document["elapsed_s"] = round(elapsed, 1)
         write(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     header = (
         f"lakegate benchmark — Python {platform.python_version()}, boto3 {boto3.__version__}, "
         f"moto {moto.__version__}, {os.cpu_count()} CPUs, {elapsed:.0f}s"
     )
-    write(
-        "\n\n".join(
-            [header, render_paths(runs), render_catalog(moto_reads, stubbed), render_cold_start(cold)]
-        )
-    )
+    parts = [header]
+    if "paths" in only:
+        parts.append(render_paths(runs))
+    if "catalog" in only:
+        parts.append(render_catalog(moto_reads, stubbed))
+    if cold is not None:
+        parts.append(render_cold_start(cold))
+    if load is not None:
+        parts.append(render_load(load, table))
+    write("\n\n".join(parts))
     return 0
 
 

@@ -18,12 +18,17 @@ def http_api_event(
     body: bytes | str | None = None,
     headers: Mapping[str, str] | None = None,
     route_key: str | None = None,
+    iam_caller: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The event API Gateway sends for ``method path?query`` with ``body`` (form posts are base64)."""
+    """The event API Gateway sends for ``method path?query`` with ``body`` (form posts are base64).
+
+    ``iam_caller`` is what an AWS_IAM-authorized route receives in ``requestContext.authorizer.iam``
+    (``accountId``, ``userArn``, ``callerId``, ``userId``, ``accessKey``).
+    """
     raw_query = query if isinstance(query, str) else urlencode(query)
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
     encoded = body.encode("utf-8") if isinstance(body, str) else body
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key or f"{method} {path}",
         "rawPath": path,
@@ -50,3 +55,6 @@ def http_api_event(
         "body": base64.b64encode(encoded).decode("ascii") if encoded else None,
         "isBase64Encoded": bool(encoded),
     }
+    if iam_caller is not None:
+        event["requestContext"]["authorizer"] = {"iam": {"principalOrgId": None, **iam_caller}}
+    return event

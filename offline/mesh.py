@@ -19,11 +19,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
-from lakegate.ledger import KEY as LEDGER_KEY
-from lakegate.ledger import Ledger
 from moto import mock_aws
 
 import statemachine
+from lakegate.ledger import KEY as LEDGER_KEY
+from lakegate.ledger import Ledger
 from offline.http_api import http_api_event
 from offline.in_process_lambda import InProcessLambdas, load_handler
 
@@ -155,6 +155,23 @@ class OfflineMesh:
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(
             name="lakegate-access-request", definition=definition, roleArn=machine_role["Role"]["Arn"]
         )["stateMachineArn"]
+        for account in (CENTRAL_ACCOUNT, PRODUCER_ACCOUNT):
+            # The producer's copy lets its data owners run `lakegate approve` with their own credentials.
+            self.client("ssm", account).put_parameter(
+                Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+                Type="String",
+                Value=json.dumps(self.central_settings()),
+                Description="Where lakegate's central resources are (read by the lakegate CLI)",
+            )
+
+    def central_settings(self) -> dict[str, str]:
+        """What the central stack publishes in the CENTRAL_SETTINGS_PARAMETER, for this mesh."""
+        return {
+            "state_machine_arn": self.state_machine_arn,
+            "ledger_table": self.ledger_table,
+            "decision_api_url": self.decision_base_url,
+            "notification_topic_arn": self.notification_topic_arn,
+        }
 
     def _subscribe_queue(self, account: str, topic_arn: str, name: str) -> str:
         sqs = self.client("sqs", account)

@@ -18,6 +18,7 @@ from constructs import Construct
 
 import statemachine
 from stacks import permissions
+from stacks.central_settings import CentralSettings
 from stacks.config import LakegateConfig
 from stacks.decision_api import DecisionApi
 from stacks.functions import WorkflowFunctions
@@ -119,10 +120,27 @@ class CentralStack(Stack):
         self._grant(config)
         self._acknowledge_generated_statements()
 
+        self.settings = CentralSettings(
+            self,
+            "Settings",
+            settings={
+                "state_machine_arn": self.state_machine.state_machine_arn,
+                "ledger_table": self.table.table_name,
+                "decision_api_url": decision_api.base_url,
+                "notification_topic_arn": self.topic.topic_arn,
+            },
+        ).parameter
+
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "LedgerTableName", value=self.table.table_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "DecisionApiUrl", value=decision_api.base_url)
+        CfnOutput(
+            self,
+            "SettingsParameterName",
+            value=self.settings.parameter_name,
+            description="SSM parameter the lakegate CLI reads to find the resources above",
+        )
         CfnOutput(
             self,
             "ApprovalPublisherRoleArn",

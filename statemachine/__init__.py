@@ -23,6 +23,16 @@ DECISION_BASE_URL = "DECISION_BASE_URL"
 PRODUCER_ROLE_NAME = "PRODUCER_ROLE_NAME"
 PRODUCER_TOPIC_NAME = "PRODUCER_TOPIC_NAME"
 
+# The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
+# CENTRAL_SETTINGS_KEYS; the central stack writes it, the sandbox too, and the CLI reads it.
+CENTRAL_SETTINGS_PARAMETER = "/lakegate/central"
+CENTRAL_SETTINGS_KEYS = (
+    "state_machine_arn",
+    "ledger_table",
+    "decision_api_url",
+    "notification_topic_arn",
+)
+
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import boto3
 import pytest
-from lakegate.ledger import Ledger
 from moto import mock_aws
 
+from lakegate.ledger import Ledger
 from offline.in_process_lambda import LambdaContext
 from offline.mesh import REGION, create_ledger_table
 

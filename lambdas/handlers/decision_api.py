@@ -4,6 +4,7 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from lakegate import settings
 from lakegate.decision_api import build_app
 from lakegate.ledger import Ledger

@@ -3,6 +3,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from lakegate import settings
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger

@@ -15,6 +15,8 @@ SECRET_BYTES = 32
 APPROVE = "approve"
 DENY = "deny"
 ACTIONS = (APPROVE, DENY)
+# The decision API's routes for owners deciding with their AWS identity live under this prefix.
+OWNER_PREFIX = "/owner"
 
 
 def new_secret() -> str:
@@ -34,6 +36,11 @@ def secret_matches(secret: str | None, stored_hash: str | None) -> bool:
 
 def request_path(request_id: str) -> str:
     return f"/requests/{quote(request_id, safe='')}"
+
+
+def owner_request_path(request_id: str) -> str:
+    """Where an owner decides with their AWS identity (an AWS_IAM-authorized route, JSON in and out)."""
+    return f"{OWNER_PREFIX}/requests/{quote(request_id, safe='')}"
 
 
 def decision_link(base_url: str, request_id: str, action: str, secret: str) -> str:

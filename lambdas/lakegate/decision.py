@@ -1,8 +1,13 @@
-"""Taking an owner's decision from an approval link: single use, by conditional ledger update."""
+"""Taking a data owner's decision, from an approval link or from the owner's AWS identity.
+
+Both ways share one claim: a conditional ledger update (still pending, not expired, and for a
+link the same secret) that also removes the task token, so a request is decided at most once.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,11 +31,15 @@ class LinkRejected(LakegateError):
     """The secret is missing or wrong: the link was not issued for this request."""
 
 
+class CallerNotAllowed(LakegateError):
+    """The caller has no AWS identity, or is not in the account that owns the requested data."""
+
+
 class InvalidDecision(LakegateError):
-    """The decision form is malformed (unknown action, text too long)."""
+    """The decision is malformed (unknown action, text too long, a body that is not understood)."""
 
 
-class LinkClosed(LakegateError):
+class DecisionClosed(LakegateError):
     """The request is no longer waiting for a decision; ``record`` says what happened to it."""
 
     def __init__(self, record: dict[str, Any]) -> None:
@@ -53,9 +62,46 @@ class Decision:
         return Status.APPROVED if self.action == APPROVE else Status.DENIED
 
 
+@dataclass(frozen=True)
+class Caller:
+    """An AWS identity as API Gateway's IAM authorization reports it (``requestContext.authorizer.iam``)."""
+
+    account_id: str
+    arn: str
+    caller_id: str = ""
+    user_id: str = ""
+
+    @property
+    def decided_by(self) -> str:
+        return f"{self.arn} (AWS identity)"
+
+
+def caller_from_iam(iam: Mapping[str, Any]) -> Caller:
+    """The caller of an AWS_IAM-authorized route; CallerNotAllowed when the event carries no identity."""
+    account_id = str(iam.get("accountId") or "")
+    arn = str(iam.get("userArn") or "")
+    if not account_id or not arn:
+        raise CallerNotAllowed(
+            "the request carries no AWS identity; sign it with SigV4 (lakegate approve does)"
+        )
+    return Caller(
+        account_id=account_id,
+        arn=arn,
+        caller_id=str(iam.get("callerId") or ""),
+        user_id=str(iam.get("userId") or ""),
+    )
+
+
 def is_expired(record: dict[str, Any], now: datetime) -> bool:
     expires_at = record.get("approval_expires_at")
     return bool(expires_at) and timestamp(now) >= str(expires_at)
+
+
+def _require_pending(record: dict[str, Any], now: datetime) -> None:
+    if record["status"] != Status.PENDING_APPROVAL:
+        raise DecisionClosed(record)
+    if is_expired(record, now):
+        raise DecisionClosed({**record, "status": Status.EXPIRED.value})
 
 
 def open_link(
@@ -68,10 +114,7 @@ def open_link(
         raise RequestNotFound(f"request {request_id} is not known")
     if not secret_matches(secret, record.get("secret_hash")):
         raise LinkRejected("this link is not valid for the request")
-    if record["status"] != Status.PENDING_APPROVAL:
-        raise LinkClosed(record)
-    if is_expired(record, now):
-        raise LinkClosed({**record, "status": Status.EXPIRED.value})
+    _require_pending(record, now)
     return record
 
 
@@ -96,21 +139,87 @@ def take_decision(
     sfn: SFNClient,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Claim the request for the decision, then resume the workflow with it.
-
-    The claim is one conditional update (still pending, same secret, not expired) that also
-    removes the task token, so a link decides at most once even when clicked twice at once.
-    """
+    """Decide from an approval link: the claim also requires the link's secret."""
     now = now or utc_now()
     open_link(request_id, secret, ledger=ledger, now=now)
-    decided_by = f"{decision.approver or 'data owner'} (email link)"
+    return _claim_and_resume(
+        request_id,
+        decision,
+        decided_by=f"{decision.approver or 'data owner'} (email link)",
+        via="the approval link",
+        condition=("secret_hash = :hash", {":hash": hash_secret(secret or "")}),
+        ledger=ledger,
+        sfn=sfn,
+        now=now,
+    )
+
+
+def take_owner_decision(
+    request_id: str,
+    caller: Caller,
+    decision: Decision,
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Decide as an AWS identity of the data owner's account (``lakegate approve`` / ``deny``).
+
+    Only a caller whose account is the request's ``data_owner`` may decide; who they are (their
+    ARN) is recorded as the approver.
+    """
+    now = now or utc_now()
+    record = ledger.get(request_id)
+    if record is None:
+        raise RequestNotFound(f"request {request_id} is not known")
+    owner = str(record.get("data_owner") or "")
+    if not owner or caller.account_id != owner:
+        raise CallerNotAllowed(
+            f"only the data owner's account {owner or '(none recorded)'} may decide request {request_id}; "
+            f"you are {caller.arn} in account {caller.account_id}"
+        )
+    _require_pending(record, now)
+    return _claim_and_resume(
+        request_id,
+        decision,
+        decided_by=caller.decided_by,
+        via="the owner's AWS identity",
+        condition=None,
+        ledger=ledger,
+        sfn=sfn,
+        now=now,
+    )
+
+
+def _claim_and_resume(
+    request_id: str,
+    decision: Decision,
+    *,
+    decided_by: str,
+    via: str,
+    condition: tuple[str, Mapping[str, Any]] | None,
+    ledger: Ledger,
+    sfn: SFNClient,
+    now: datetime,
+) -> dict[str, Any]:
+    """Claim the request for the decision, then resume the workflow with it.
+
+    The claim is one conditional update (still pending, not expired, plus ``condition``) that
+    also removes the task token, so a request is decided at most once even when two decisions
+    race; a decision the workflow cannot receive undoes the claim.
+    """
+    expression = "approval_expires_at > :now"
+    values: dict[str, Any] = {":now": timestamp(now)}
+    if condition is not None:
+        expression = f"{expression} AND {condition[0]}"
+        values.update(condition[1])
     try:
         before = ledger.transition(
             request_id,
             to=decision.status,
             allowed_from={Status.PENDING_APPROVAL},
             by=decided_by,
-            reason=decision.comment or f"{decision.status.value.lower()} from the approval link",
+            reason=decision.comment or f"{decision.status.value.lower()} from {via}",
             now=now,
             set_fields={
                 "decided_by": decided_by,
@@ -118,16 +227,13 @@ def take_decision(
                 "decision_comment": decision.comment,
             },
             remove_fields=("task_token",),
-            extra_condition=(
-                "secret_hash = :hash AND approval_expires_at > :now",
-                {":hash": hash_secret(secret or ""), ":now": timestamp(now)},
-            ),
+            extra_condition=(expression, values),
             return_old=True,
         )
     except StatusConflict as conflict:
         if conflict.current is None:
             raise RequestNotFound(f"request {request_id} is not known") from conflict
-        raise LinkClosed(conflict.current) from conflict
+        raise DecisionClosed(conflict.current) from conflict
     output = {"decision": decision.status.value, "decided_by": decided_by, "comment": decision.comment}
     try:
         sfn.send_task_success(taskToken=before["task_token"], output=json.dumps(output))
@@ -141,7 +247,7 @@ def take_decision(
                 reason="the workflow had stopped waiting for a decision",
                 now=now,
             )
-            raise LinkClosed(closed) from error
+            raise DecisionClosed(closed) from error
         _reopen(request_id, before, decision, ledger=ledger, now=now)
         raise TryAgainLater(f"the decision could not reach the workflow ({error_code(error)})") from error
     return ledger.require(request_id)
@@ -150,7 +256,7 @@ def take_decision(
 def _reopen(
     request_id: str, before: dict[str, Any], decision: Decision, *, ledger: Ledger, now: datetime
 ) -> None:
-    """Undo a claim whose decision could not be delivered, so the link can be used again."""
+    """Undo a claim whose decision could not be delivered, so the request can be decided again."""
     ledger.transition(
         request_id,
         to=Status.PENDING_APPROVAL,

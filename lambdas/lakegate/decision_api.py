@@ -1,23 +1,34 @@
-"""The decision API behind the approval links: GET shows a confirmation page, POST decides."""
+"""The decision API: approval links (HTML pages) and owners deciding with their AWS identity (JSON).
+
+``GET /requests/{id}`` shows a link's confirmation page and ``POST /requests/{id}`` takes its
+form; ``POST /owner/requests/{id}`` is the AWS_IAM-authorized route ``lakegate approve`` and
+``lakegate deny`` call. Every refusal is a typed exception, answered in one place: a page on the
+link routes, a JSON document on the owner route.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from lakegate.approval_links import OWNER_PREFIX
 from lakegate.decision import (
+    CallerNotAllowed,
+    DecisionClosed,
     InvalidDecision,
-    LinkClosed,
     LinkRejected,
     TryAgainLater,
+    caller_from_iam,
     open_link,
     parse_decision,
     take_decision,
+    take_owner_decision,
 )
 from lakegate.decision_pages import confirmation_page, decided_page, message_page
 from lakegate.errors import RequestNotFound, TransientAwsError
@@ -29,6 +40,7 @@ if TYPE_CHECKING:
 logger = Logger(child=True)
 
 HTML = "text/html; charset=utf-8"
+JSON = "application/json"
 # The secret is in the URL: never leak it through Referer, caches or frames.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -38,21 +50,42 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_FORM_BYTES = 8192
+OWNER_BODY_FIELDS = frozenset({"action", "comment"})
 
 
-def page(status_code: int, html: str) -> Response:
+def page(status_code: int, html: str) -> Response[str]:
     return Response(status_code=status_code, content_type=HTML, body=html, headers=dict(SECURITY_HEADERS))
+
+
+def json_response(status_code: int, document: Mapping[str, Any]) -> Response[str]:
+    return Response(
+        status_code=status_code, content_type=JSON, body=json.dumps(document), headers=dict(JSON_HEADERS)
+    )
+
+
+def decision_summary(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What the owner route says about a request: where it stands and who decided, when and why."""
+    return {
+        "request_id": record.get("request_id"),
+        "status": record.get("status"),
+        "item": record.get("item"),
+        "consumer_account": record.get("consumer_account"),
+        "decided_by": record.get("decided_by"),
+        "decided_at": record.get("decided_at"),
+        "comment": record.get("decision_comment"),
+    }
 
 
 def build_app(
     *, ledger: Ledger, sfn: SFNClient, clock: Callable[[], datetime] = utc_now
 ) -> APIGatewayHttpResolver:
-    """The HTTP API resolver with its routes and error pages, wired to the given clients."""
+    """The HTTP API resolver with its routes and error responses, wired to the given clients."""
     app = APIGatewayHttpResolver()
 
     @app.get("/requests/<request_id>")
-    def show(request_id: str) -> Response:
+    def show(request_id: str) -> Response[str]:
         query = app.current_event.query_string_parameters or {}
         secret = query.get("secret")
         action = query.get("action", "")
@@ -60,41 +93,92 @@ def build_app(
         return page(200, confirmation_page(record, action=action, secret=secret or ""))
 
     @app.post("/requests/<request_id>")
-    def decide(request_id: str) -> Response:
+    def decide(request_id: str) -> Response[str]:
         form = _form(app.current_event.decoded_body or "")
         decision = parse_decision(form.get("action"), form.get("approver"), form.get("comment"))
         record = take_decision(request_id, form.get("secret"), decision, ledger=ledger, sfn=sfn, now=clock())
         logger.info("decision taken", extra={"request_id": request_id, "status": record["status"]})
         return page(200, decided_page(record))
 
-    @app.exception_handler(LinkRejected)
-    def rejected(_: LinkRejected) -> Response:
-        return page(403, message_page("Link not valid", "This link was not issued for this request."))
+    @app.post(f"{OWNER_PREFIX}/requests/<request_id>")
+    def decide_as_owner(request_id: str) -> Response[str]:
+        body = _owner_body(app.current_event.decoded_body or "")
+        decision = parse_decision(body.get("action"), None, body.get("comment"))
+        caller = caller_from_iam(app.current_event.request_context.authorizer.iam.raw_event)
+        record = take_owner_decision(request_id, caller, decision, ledger=ledger, sfn=sfn, now=clock())
+        logger.info(
+            "decision taken", extra={"request_id": request_id, "status": record["status"], "by": caller.arn}
+        )
+        return json_response(200, decision_summary(record))
 
-    @app.exception_handler(RequestNotFound)
-    def not_found(_: RequestNotFound) -> Response:
-        return page(404, message_page("Request not found", "There is no access request with this id."))
+    def refuse(
+        status_code: int,
+        error: str,
+        message: str,
+        *,
+        html: str,
+        details: Mapping[str, Any] | None = None,
+    ) -> Response[str]:
+        """A refusal: a JSON document on the owner route, the page ``html`` on the link routes."""
+        if app.current_event.raw_path.startswith(f"{OWNER_PREFIX}/"):
+            return json_response(status_code, {"error": error, "message": message, **(details or {})})
+        return page(status_code, html)
 
-    @app.exception_handler(LinkClosed)
-    def closed(error: LinkClosed) -> Response:
+    def rejected_link(_: LinkRejected) -> Response[str]:
+        message = "This link was not issued for this request."
+        return refuse(403, "forbidden", message, html=message_page("Link not valid", message))
+
+    def not_allowed(error: CallerNotAllowed) -> Response[str]:
+        return refuse(403, "forbidden", str(error), html=message_page("Not allowed", str(error)))
+
+    def not_found(_: RequestNotFound) -> Response[str]:
+        message = "There is no access request with this id."
+        return refuse(404, "not_found", message, html=message_page("Request not found", message))
+
+    def closed(error: DecisionClosed) -> Response[str]:
         expired = error.record.get("status") == Status.EXPIRED
-        return page(410 if expired else 409, decided_page(error.record))
-
-    @app.exception_handler(InvalidDecision)
-    def invalid(error: InvalidDecision) -> Response:
-        return page(400, message_page("Decision not understood", str(error)))
-
-    @app.exception_handler([TryAgainLater, TransientAwsError])
-    def unavailable(error: Exception) -> Response:
-        logger.warning("decision not taken", extra={"reason": str(error)})
-        return page(
-            503,
-            message_page(
-                "Please try again", "The decision could not be taken just now; nothing was decided."
-            ),
+        return refuse(
+            410 if expired else 409,
+            "expired" if expired else "already_decided",
+            _closed_message(error.record),
+            html=decided_page(error.record),
+            details=decision_summary(error.record),
         )
 
+    def invalid(error: InvalidDecision) -> Response[str]:
+        message = str(error)
+        return refuse(400, "bad_request", message, html=message_page("Decision not understood", message))
+
+    def unavailable(error: Exception) -> Response[str]:
+        logger.warning("decision not taken", extra={"reason": str(error)})
+        message = "The decision could not be taken just now; nothing was decided."
+        return refuse(503, "unavailable", message, html=message_page("Please try again", message))
+
+    # Powertools' exception_handler is not annotated, so it is called rather than used as a decorator.
+    responses: list[tuple[type[Exception] | list[type[Exception]], Callable[[Any], Response[str]]]] = [
+        (LinkRejected, rejected_link),
+        (CallerNotAllowed, not_allowed),
+        (RequestNotFound, not_found),
+        (DecisionClosed, closed),
+        (InvalidDecision, invalid),
+        ([TryAgainLater, TransientAwsError], unavailable),
+    ]
+    for errors, respond in responses:
+        app.exception_handler(errors)(respond)
     return app
+
+
+def _closed_message(record: Mapping[str, Any]) -> str:
+    request_id = record.get("request_id")
+    status = record.get("status")
+    if status == Status.EXPIRED:
+        return f"request {request_id} expired: nobody decided in time, and it can no longer be decided"
+    if record.get("decided_by"):
+        return (
+            f"request {request_id} was already decided by {record['decided_by']} at "
+            f"{record.get('decided_at')}; it is {status}"
+        )
+    return f"request {request_id} is {status}, not waiting for a decision"
 
 
 def _form(body: str) -> dict[str, str]:
@@ -102,3 +186,23 @@ def _form(body: str) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         raise InvalidDecision("the form is too large")
     return {name: values[0] for name, values in parse_qs(body, keep_blank_values=True).items()}
+
+
+def _owner_body(body: str) -> dict[str, str | None]:
+    """The owner route's JSON body: ``{"action": "approve" | "deny", "comment": "..."}``."""
+    shape = 'the body must be a JSON object like {"action": "approve", "comment": "..."}'
+    if len(body) > MAX_FORM_BYTES:
+        raise InvalidDecision("the body is too large")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise InvalidDecision(shape) from None
+    if not isinstance(document, dict):
+        raise InvalidDecision(shape)
+    unknown = sorted(set(document) - OWNER_BODY_FIELDS)
+    if unknown:
+        raise InvalidDecision(f"{', '.join(unknown)}: unknown field; expected only action, comment")
+    for name in OWNER_BODY_FIELDS:
+        if document.get(name) is not None and not isinstance(document[name], str):
+            raise InvalidDecision(f"{name}: must be a string")
+    return {name: document.get(name) for name in OWNER_BODY_FIELDS}

@@ -6,7 +6,7 @@ the status it starts from, so two racing writers cannot both decide a request.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -67,6 +67,39 @@ class Ledger:
             raise
         item = response.get("Item")
         return _from_item(item) if item else None
+
+    def scan(
+        self, *, equal_to: Mapping[str, str] | None = None, fields: Collection[str] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Every record whose top-level attributes equal ``equal_to`` (only ``fields``, if given).
+
+        A paged Scan of the whole table with a filter: for people listing requests (the CLI),
+        never for the workflow, which only reads and writes single records.
+        """
+        arguments: dict[str, Any] = {"TableName": self.table_name}
+        names: dict[str, str] = {}
+        if equal_to:
+            values = {}
+            conditions = []
+            for index, (name, value) in enumerate(equal_to.items()):
+                names[f"#e{index}"] = name
+                values[f":e{index}"] = _serializer.serialize(value)
+                conditions.append(f"#e{index} = :e{index}")
+            arguments["FilterExpression"] = " AND ".join(conditions)
+            arguments["ExpressionAttributeValues"] = values
+        if fields:
+            for index, name in enumerate(fields):
+                names[f"#p{index}"] = name
+            arguments["ProjectionExpression"] = ", ".join(f"#p{index}" for index in range(len(fields)))
+        if names:
+            arguments["ExpressionAttributeNames"] = names
+        try:
+            for page in self._dynamodb.get_paginator("scan").paginate(**arguments):
+                for item in page.get("Items", []):
+                    yield _from_item(item)
+        except ClientError as error:
+            raise_if_transient(error, "scanning the ledger")
+            raise
 
     def require(self, request_id: str) -> dict[str, Any]:
         """The request's record, or RequestNotFound."""

@@ -5,10 +5,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from lakegate.access_request import parse_request
 from lakegate.catalog import read_scope
 from lakegate.errors import CatalogItemNotFound, TransientAwsError
-
 from offline.catalog_builder import create_database, create_table
 
 pytestmark = pytest.mark.integration

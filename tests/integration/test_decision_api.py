@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from lakegate.approval_links import hash_secret
 from lakegate.decision_api import build_app
 from lakegate.ledger import Ledger, Status
-
 from offline.http_api import http_api_event
 from offline.in_process_lambda import LambdaContext, load_handler
-from tests.ledger_records import NOW, evaluated_fields
+from tests.ledger_records import CONSUMER, NOW, PRODUCER, evaluated_fields
 
 pytestmark = pytest.mark.integration
 SECRET = "correct-horse"
@@ -62,6 +62,36 @@ class Browser:
             function_name="decision", invoked_function_arn="arn:aws:lambda:us-east-1:1:function:d"
         )
         return self.app.resolve(event, context)
+
+
+OWNER_ARN = f"arn:aws:sts::{PRODUCER}:assumed-role/Owner/pat"
+OWNER = {"accountId": PRODUCER, "userArn": OWNER_ARN, "callerId": "AROAOWNER:pat", "userId": "AROAOWNER:pat"}
+
+
+class OwnerClient:
+    """Calls the owner route as API Gateway delivers a SigV4-signed request (AWS_IAM authorization)."""
+
+    def __init__(self, ledger: Ledger, sfn: Any, now: datetime = NOW) -> None:
+        self.app = build_app(ledger=ledger, sfn=sfn, clock=lambda: now)
+
+    def decide(
+        self, request_id: str, body: Any, *, caller: dict[str, str] | None = OWNER
+    ) -> tuple[int, dict[str, Any], dict[str, Any]]:
+        """Status code, JSON body and the raw response."""
+        raw = body if isinstance(body, str) else json.dumps(body)
+        event = http_api_event(
+            "POST",
+            f"/owner/requests/{request_id}",
+            body=raw,
+            headers={"content-type": "application/json"},
+            route_key="POST /owner/requests/{request_id}",
+            iam_caller=caller,
+        )
+        context = LambdaContext(
+            function_name="decision", invoked_function_arn="arn:aws:lambda:us-east-1:1:function:d"
+        )
+        response = self.app.resolve(event, context)
+        return response["statusCode"], json.loads(response["body"]), response
 
 
 def stubbed_sfn() -> tuple[Any, Stubber]:
@@ -170,3 +200,168 @@ def test_loading_a_handler_leaves_garbage_collection_on(monkeypatch: pytest.Monk
     monkeypatch.delitem(sys.modules, "handlers", raising=False)  # so its __init__ pauses collection again
     load_handler("handlers.decision_api.handler", {"LEDGER_TABLE_NAME": "t", "AWS_REGION": "us-east-1"})
     assert gc.isenabled()
+
+
+# --- owners deciding with their AWS identity -------------------------------------------------
+
+
+def test_the_owner_account_approves_and_its_aws_identity_is_recorded_as_the_approver(
+    pending: Ledger,
+) -> None:
+    sfn, stubber = stubbed_sfn()
+    decided_by = f"{OWNER_ARN} (AWS identity)"
+    output = {"decision": "APPROVED", "decided_by": decided_by, "comment": "ok for Q4"}
+    stubber.add_response("send_task_success", {}, {"taskToken": "token-1", "output": json.dumps(output)})
+    with stubber:
+        status, body, response = OwnerClient(pending, sfn).decide(
+            "req-1", {"action": "approve", "comment": " ok for Q4 "}
+        )
+    stubber.assert_no_pending_responses()
+
+    assert status == 200
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert response["headers"]["Cache-Control"] == "no-store"
+    assert body == {
+        "request_id": "req-1",
+        "status": "APPROVED",
+        "item": None,
+        "consumer_account": CONSUMER,
+        "decided_by": decided_by,
+        "decided_at": "2026-11-22T12:00:00+00:00",
+        "comment": "ok for Q4",
+    }
+    record = pending.require("req-1")
+    assert record["status"] == Status.APPROVED
+    assert record["decided_by"] == decided_by
+    assert "task_token" not in record
+    assert record["history"][-1] == {
+        "status": "APPROVED",
+        "at": "2026-11-22T12:00:00+00:00",
+        "by": decided_by,
+        "reason": "ok for Q4",
+    }
+
+
+def test_the_owner_denies_without_a_comment(pending: Ledger) -> None:
+    sfn, stubber = stubbed_sfn()
+    stubber.add_response("send_task_success", {})
+    with stubber:
+        status, body, _ = OwnerClient(pending, sfn).decide("req-1", {"action": "deny"})
+
+    assert (status, body["status"], body["comment"]) == (200, "DENIED", None)
+    assert pending.require("req-1")["history"][-1]["reason"] == "denied from the owner's AWS identity"
+
+
+@pytest.mark.parametrize(
+    ("caller", "message"),
+    [
+        (
+            {**OWNER, "accountId": CONSUMER, "userArn": f"arn:aws:iam::{CONSUMER}:user/mallory"},
+            f"only the data owner's account {PRODUCER} may decide request req-1; "
+            f"you are arn:aws:iam::{CONSUMER}:user/mallory in account {CONSUMER}",
+        ),
+        (None, "the request carries no AWS identity; sign it with SigV4 (lakegate approve does)"),
+        (
+            {"accountId": PRODUCER},
+            "the request carries no AWS identity; sign it with SigV4 (lakegate approve does)",
+        ),
+    ],
+    ids=["another-account", "no-identity", "no-arn"],
+)
+def test_a_caller_outside_the_owner_account_is_forbidden_and_decides_nothing(
+    pending: Ledger, caller: dict[str, str] | None, message: str
+) -> None:
+    sfn, stubber = stubbed_sfn()
+    with stubber:  # no Step Functions call is expected
+        status, body, _ = OwnerClient(pending, sfn).decide("req-1", {"action": "approve"}, caller=caller)
+
+    assert (status, body) == (403, {"error": "forbidden", "message": message})
+    assert pending.require("req-1")["status"] == Status.PENDING_APPROVAL
+
+
+def test_an_owner_decision_on_a_decided_request_says_who_decided_and_when(pending: Ledger) -> None:
+    sfn, stubber = stubbed_sfn()
+    stubber.add_response("send_task_success", {})
+    owner = OwnerClient(pending, sfn)
+    with stubber:
+        owner.decide("req-1", {"action": "deny", "comment": "no"})
+        status, body, _ = owner.decide("req-1", {"action": "approve"})
+
+    assert status == 409
+    assert body["error"] == "already_decided"
+    assert body["status"] == "DENIED"
+    assert body["decided_by"] == f"{OWNER_ARN} (AWS identity)"
+    assert body["decided_at"] == "2026-11-22T12:00:00+00:00"
+    assert body["message"] == (
+        f"request req-1 was already decided by {OWNER_ARN} (AWS identity) at 2026-11-22T12:00:00+00:00; "
+        "it is DENIED"
+    )
+
+
+def test_the_link_and_the_owner_route_share_one_claim(pending: Ledger) -> None:
+    sfn, stubber = stubbed_sfn()
+    stubber.add_response("send_task_success", {})
+    with stubber:
+        owner_status, _, _ = OwnerClient(pending, sfn).decide("req-1", {"action": "approve"})
+        link = Browser(pending, sfn).post("req-1", secret=SECRET, action="deny")
+    stubber.assert_no_pending_responses()
+
+    assert owner_status == 200
+    assert link["statusCode"] == 409
+    assert link["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    assert "Access approved" in link["body"]
+    assert pending.require("req-1")["status"] == Status.APPROVED
+
+
+def test_an_owner_decision_after_the_deadline_is_gone_and_decides_nothing(pending: Ledger) -> None:
+    sfn, stubber = stubbed_sfn()
+    with stubber:
+        status, body, _ = OwnerClient(pending, sfn, now=NOW + timedelta(days=4)).decide(
+            "req-1", {"action": "approve"}
+        )
+
+    assert (status, body["error"], body["status"]) == (410, "expired", "EXPIRED")
+    assert "nobody decided in time" in body["message"]
+    assert pending.require("req-1")["status"] == Status.PENDING_APPROVAL
+
+
+def test_an_owner_decision_on_an_unknown_request_is_not_found(pending: Ledger) -> None:
+    sfn, _ = stubbed_sfn()
+    status, body, _ = OwnerClient(pending, sfn).decide("req-404", {"action": "approve"})
+    assert (status, body["error"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("approve", 'the body must be a JSON object like {"action": "approve", "comment": "..."}'),
+        (["approve"], 'the body must be a JSON object like {"action": "approve", "comment": "..."}'),
+        ({"action": "maybe"}, "action: must be one of approve, deny"),
+        ({"comment": "fine"}, "action: must be one of approve, deny"),
+        ({"action": "approve", "approver": "Pat"}, "approver: unknown field; expected only action, comment"),
+        ({"action": "approve", "comment": 5}, "comment: must be a string"),
+        ({"action": "approve", "comment": "x" * 1001}, "comment: at most 1000 characters"),
+    ],
+)
+def test_an_owner_body_that_is_not_understood_is_a_bad_request(
+    pending: Ledger, body: Any, message: str
+) -> None:
+    sfn, stubber = stubbed_sfn()
+    with stubber:
+        status, answer, _ = OwnerClient(pending, sfn).decide("req-1", body)
+    assert (status, answer) == (400, {"error": "bad_request", "message": message})
+    assert pending.require("req-1")["status"] == Status.PENDING_APPROVAL
+
+
+def test_an_undeliverable_owner_decision_is_unavailable_and_reopens_the_request(pending: Ledger) -> None:
+    sfn, stubber = stubbed_sfn()
+    stubber.add_client_error(
+        "send_task_success", service_error_code="ThrottlingException", http_status_code=400
+    )
+    with stubber:
+        status, body, _ = OwnerClient(pending, sfn).decide("req-1", {"action": "approve"})
+
+    assert (status, body["error"]) == (503, "unavailable")
+    record = pending.require("req-1")
+    assert record["status"] == Status.PENDING_APPROVAL
+    assert record["task_token"] == "token-1"

@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from lakegate.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwnerMissing
 from lakegate.evaluate_request import evaluate_request
 from lakegate.ledger import Ledger
-
 from offline.catalog_builder import create_database, create_table
 
 pytestmark = pytest.mark.integration

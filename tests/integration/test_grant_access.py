@@ -5,10 +5,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+
 from lakegate.errors import CatalogItemNotFound, GrantFailed, RequestStateConflict, TransientAwsError
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger, Status
-
 from tests.ledger_records import CONSUMER, NOW, evaluated_fields
 
 pytestmark = pytest.mark.integration

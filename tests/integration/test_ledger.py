@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from lakegate.errors import RequestStateConflict
 from lakegate.ledger import Ledger, Status, StatusConflict
 
@@ -67,3 +68,22 @@ def test_a_failure_is_recorded_even_for_a_request_that_never_got_recorded(
     assert record["cause"] == "source: is required"
     again = ledger.record_failure("r9", error="InvalidRequest", cause="source: is required", now=NOW)
     assert len(again["history"]) == 1
+
+
+def test_scanning_filters_on_attributes_and_returns_only_the_fields_asked_for(ledger: Ledger) -> None:
+    for request_id, consumer in (("r1", "111111111111"), ("r2", "222222222222"), ("r3", "111111111111")):
+        ledger.create(
+            request_id, {**FIELDS, "consumer_account": consumer}, by="alice", reason="asked", now=NOW
+        )
+    ledger.transition("r3", to=Status.DENIED, allowed_from={Status.RECEIVED}, by="pat", reason="no", now=NOW)
+
+    received = list(ledger.scan(equal_to={"consumer_account": "111111111111", "status": "RECEIVED"}))
+    everything = list(ledger.scan(fields=("request_id", "status")))
+
+    assert [record["request_id"] for record in received] == ["r1"]
+    assert received[0]["history"][0]["by"] == "alice"
+    assert sorted(everything, key=lambda record: record["request_id"]) == [
+        {"request_id": "r1", "status": "RECEIVED"},
+        {"request_id": "r2", "status": "RECEIVED"},
+        {"request_id": "r3", "status": "DENIED"},
+    ]

@@ -6,11 +6,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from lakegate.approval_links import hash_secret
 from lakegate.errors import ApprovalRequestFailed
 from lakegate.ledger import Ledger, Status
 from lakegate.request_approval import ApprovalSettings, request_approval
-
 from tests.ledger_records import NOW, PRODUCER, evaluated_fields
 
 pytestmark = pytest.mark.integration

@@ -4,6 +4,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from lakegate.access_request import AccessRequest, parse_request
 from lakegate.errors import InvalidRequest
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from lakegate.conclude_request import outcome_of, readable_duration
 from lakegate.errors import InvalidRequest
 from lakegate.ledger import Status

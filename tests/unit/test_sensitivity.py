@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lakegate.access_request import AccessRequest
 from lakegate.catalog import CatalogScope, Column, Database, Table, is_flagged
 from lakegate.sensitivity import MAX_REASONS_LISTED, assess

@@ -1,0 +1,57 @@
+"""The sandbox starts like a user starts it and says where everything is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.sandbox.conftest import ROOT, RunningSandbox
+
+pytestmark = pytest.mark.sandbox
+
+
+def test_info_names_the_endpoint_accounts_and_every_resource(sandbox: RunningSandbox) -> None:
+    info = sandbox.info
+    assert info["accounts"] == {
+        "central": "123456789012",
+        "producer": "222222222222",
+        "consumer": "444455556666",
+    }
+    assert info["state_machine_arn"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:")
+    assert info["approval_topic_arn"] == "arn:aws:sns:us-east-1:222222222222:DataLakeSharingApproval"
+    # What the info names exists in the emulator, in the account it says.
+    sfn = sandbox.client("stepfunctions")
+    assert sfn.describe_state_machine(stateMachineArn=info["state_machine_arn"])["status"] == "ACTIVE"
+    assert sandbox.client("dynamodb").describe_table(TableName=info["ledger_table"])["Table"][
+        "KeySchema"
+    ] == [{"AttributeName": "request_id", "KeyType": "HASH"}]
+    databases = {database["Name"] for database in sandbox.client("glue").get_databases()["DatabaseList"]}
+    assert {"sales", "customers"} <= databases
+
+
+def test_sandbox_info_json_prints_the_same_document(sandbox: RunningSandbox) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "sandbox", "info", "--json", "--endpoint-url", sandbox.endpoint],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(completed.stdout) == sandbox.info
+
+
+def test_info_without_a_sandbox_is_one_clear_line() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "sandbox", "info", "--endpoint-url", "http://127.0.0.1:9"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 3
+    assert completed.stderr.startswith("lakegate: no sandbox answers at http://127.0.0.1:9")
+    assert len(completed.stderr.strip().splitlines()) == 1
