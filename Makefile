@@ -60,7 +60,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy lambdas
+	$(BIN)/mypy lambdas lakegate_cli sandbox offline
 
 test: lint typecheck
 	$(BIN)/python -m pytest

@@ -151,6 +151,7 @@ class CentralSettings:
     state_machine_arn: str
     ledger_table: str
     decision_api_url: str
+    owner_decision_url: str
     notification_topic_arn: str
 
 

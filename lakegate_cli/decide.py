@@ -1,8 +1,9 @@
 """``lakegate approve ID`` / ``lakegate deny ID``: a data owner decides with their AWS identity.
 
-The decision is a SigV4-signed POST to the decision API's owner route; API Gateway authenticates
-the caller, and the decision function allows only identities of the request's data owner account,
-recording the caller's ARN as the approver.
+The decision is a SigV4-signed POST to the decision function's URL (AWS_IAM auth), whose resource
+policy admits the producer accounts; Lambda authenticates the caller, and the decision function
+allows only identities of the request's data owner account, recording the caller's ARN as the
+approver.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from lakegate_cli.errors import FAILED, USAGE, CliError
 from lakegate_cli.render import add_json_option, print_json, wants_json
 from lakegate_cli.signing import Reply, post_json
 
-DECISION_API_VARIABLE = "LAKEGATE_DECISION_API_URL"
+OWNER_URL_VARIABLE = "LAKEGATE_OWNER_DECISION_URL"
 _IAM_HINT = (
-    "your AWS identity must be allowed execute-api:Invoke on the decision API's owner route "
-    "(POST /owner/requests/*) and belong to the request's data owner account"
+    "your AWS identity must be allowed lambda:InvokeFunctionUrl on the owner decision URL "
+    "and belong to the request's data owner account"
 )
 
 
@@ -38,10 +39,10 @@ def register(subparsers: Any) -> None:
             "--comment", help="why; recorded and sent to the consumer (up to 1000 characters)"
         )
         parser.add_argument(
-            "--decision-api-url",
+            "--owner-decision-url",
             metavar="URL",
-            help="the central stack's DecisionApiUrl output, for owners whose account cannot read the "
-            f"central settings parameter (default: ${DECISION_API_VARIABLE}, else the settings parameter)",
+            help="the central stack's OwnerDecisionUrl output, for owners whose account cannot read the "
+            f"central settings parameter (default: ${OWNER_URL_VARIABLE}, else the settings parameter)",
         )
         add_connection_options(parser)
         add_json_option(parser)
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     connection = connect(args)
-    url = decision_api_url(connection, args).rstrip("/") + owner_request_path(args.request_id)
+    url = owner_decision_url(connection, args).rstrip("/") + owner_request_path(args.request_id)
     body: dict[str, Any] = {"action": args.action}
     if args.comment is not None:
         body["comment"] = args.comment
@@ -65,21 +66,21 @@ def run(args: argparse.Namespace) -> int:
     raise CliError(message, exit_code, document={"http_status": reply.status, **reply.document})
 
 
-def decision_api_url(connection: Connection, args: argparse.Namespace) -> str:
-    """The decision API's URL: given, or read from the settings parameter in the caller's account.
+def owner_decision_url(connection: Connection, args: argparse.Namespace) -> str:
+    """The owner decision URL: given, or read from the settings parameter in the caller's account.
 
     Owners decide with their own account's credentials, and the settings parameter lives in the
     central account, so an owner passes the URL (or has it in the environment) unless a parameter
-    with at least ``decision_api_url`` exists in their account.
+    with at least ``owner_decision_url`` exists in their account.
     """
-    given = args.decision_api_url or os.environ.get(DECISION_API_VARIABLE, "").strip()
+    given = args.owner_decision_url or os.environ.get(OWNER_URL_VARIABLE, "").strip()
     if given:
         parts = urlsplit(given)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise CliError(f"--decision-api-url: {given!r} is not an http(s) URL", USAGE)
+            raise CliError(f"--owner-decision-url: {given!r} is not an http(s) URL", USAGE)
         return str(given)
-    hint = f"; an owner in a producer account can pass --decision-api-url (or set ${DECISION_API_VARIABLE})"
-    return read_settings(connection, ("decision_api_url",), hint=hint)["decision_api_url"]
+    hint = f"; an owner in a producer account can pass --owner-decision-url (or set ${OWNER_URL_VARIABLE})"
+    return read_settings(connection, ("owner_decision_url",), hint=hint)["owner_decision_url"]
 
 
 def _decided_line(request_id: str, document: dict[str, Any]) -> str:

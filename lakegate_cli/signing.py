@@ -1,4 +1,4 @@
-"""SigV4-signed JSON requests to the decision API (API Gateway's AWS_IAM authorization), with urllib."""
+"""SigV4-signed JSON requests to the owner decision URL (a Lambda function URL with AWS_IAM auth)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from lakegate_cli.errors import AWS_UNREACHABLE, CliError
 if TYPE_CHECKING:
     from botocore.credentials import Credentials
 
-SERVICE = "execute-api"
+SERVICE = "lambda"  # function URLs are signed for the lambda service
 TIMEOUT_SECONDS = 30.0
 
 
@@ -27,7 +27,7 @@ class Reply:
 
 
 def post_json(url: str, document: dict[str, Any], *, credentials: Credentials, region: str) -> Reply:
-    """POST ``document`` to ``url`` signed for ``execute-api`` in ``region``; any HTTP status is a Reply."""
+    """POST ``document`` to ``url`` signed for ``lambda`` in ``region``; any HTTP status is a Reply."""
     body = json.dumps(document).encode("utf-8")
     signed = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
     SigV4Auth(credentials.get_frozen_credentials(), SERVICE, region).add_auth(signed)

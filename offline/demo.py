@@ -23,7 +23,8 @@ def say(text: str = "") -> None:
 
 
 def link(email: dict[str, Any], label: str) -> str:
-    return next(line.split()[-1] for line in email["body"].splitlines() if line.startswith(f"{label}:"))
+    body: str = email["body"]
+    return next(line.split()[-1] for line in body.splitlines() if line.startswith(f"{label}:"))
 
 
 def show_grants(mesh: OfflineMesh) -> None:

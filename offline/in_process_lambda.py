@@ -66,7 +66,8 @@ def load_handler(handler_path: str, environment: Mapping[str, str]) -> Handler:
         sys.modules.pop(module_name, None)
         module = importlib.import_module(module_name)
         sys.modules.pop(module_name, None)  # the next function loads its own copy
-    return getattr(module, function_name)
+    handler: Handler = getattr(module, function_name)
+    return handler
 
 
 class InProcessLambdas:

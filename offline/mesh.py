@@ -66,13 +66,15 @@ class OfflineMesh:
 
     def client(self, service: str, account: str = CENTRAL_ACCOUNT) -> Any:
         """A boto3 client acting in ``account`` (central by default)."""
+        # Any service by name: boto3's typed overloads want literal names.
+        create: Any = boto3.client
         if account == CENTRAL_ACCOUNT:
-            return boto3.client(service, region_name=self.region)
+            return create(service, region_name=self.region)
         credentials = boto3.client("sts", region_name=self.region).assume_role(
             RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
             RoleSessionName="lakegate-setup",
         )["Credentials"]
-        return boto3.client(
+        return create(
             service,
             region_name=self.region,
             aws_access_key_id=credentials["AccessKeyId"],
@@ -170,6 +172,8 @@ class OfflineMesh:
             "state_machine_arn": self.state_machine_arn,
             "ledger_table": self.ledger_table,
             "decision_api_url": self.decision_base_url,
+            # The sandbox serves the owners' route beside the links; in AWS it is a function URL.
+            "owner_decision_url": self.decision_base_url,
             "notification_topic_arn": self.notification_topic_arn,
         }
 
@@ -180,22 +184,23 @@ class OfflineMesh:
             "QueueArn"
         ]
         self.client("sns", account).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-        return queue_url
+        return str(queue_url)
 
     # ----- driving -------------------------------------------------------------------------------
 
     def start(self, request: Mapping[str, Any], name: str) -> str:
         """Start an execution as the console does; ``name`` becomes the request id."""
-        return self.client("stepfunctions").start_execution(
+        started = self.client("stepfunctions").start_execution(
             stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(request)
-        )["executionArn"]
+        )
+        return str(started["executionArn"])
 
     def wait(self, execution_arn: str, *, until: str = "terminal", timeout: float = 30.0) -> dict[str, Any]:
         """Poll until the execution ends (or, with ``until="waiting"``, until the owner was asked)."""
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
-            described = sfn.describe_execution(executionArn=execution_arn)
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
             if described["status"] in TERMINAL:
                 return described
             if until == "waiting" and self._waiting_for_owner(execution_arn):

@@ -25,6 +25,7 @@ from stacks.functions import WorkflowFunctions
 from stacks.ledger import Ledger
 from stacks.nag import acknowledge
 from stacks.notifications import ConsumerNotifications
+from stacks.owner_decisions import OwnerDecisionUrl
 from stacks.workflow import AccessRequestWorkflow
 
 _RETENTION = {
@@ -113,6 +114,12 @@ class CentralStack(Stack):
         self.functions: Mapping[str, lambda_.Function] = functions.functions
         self.roles: Mapping[str, iam.Role] = functions.roles
         decision_api.route_to(functions["decision_api"])
+        owner_decisions = OwnerDecisionUrl(
+            self,
+            "OwnerDecisions",
+            function=functions["decision_api"],
+            producer_account_ids=config.producer_account_ids,
+        )
 
         workflow = AccessRequestWorkflow(self, "Workflow", functions=self.functions, log_retention=retention)
         self.state_machine: sfn.StateMachine = workflow.state_machine
@@ -127,6 +134,7 @@ class CentralStack(Stack):
                 "state_machine_arn": self.state_machine.state_machine_arn,
                 "ledger_table": self.table.table_name,
                 "decision_api_url": decision_api.base_url,
+                "owner_decision_url": owner_decisions.url,
                 "notification_topic_arn": self.topic.topic_arn,
             },
         ).parameter
@@ -135,6 +143,12 @@ class CentralStack(Stack):
         CfnOutput(self, "LedgerTableName", value=self.table.table_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "DecisionApiUrl", value=decision_api.base_url)
+        CfnOutput(
+            self,
+            "OwnerDecisionUrl",
+            value=owner_decisions.url,
+            description="Where data owners decide with their AWS identity (lakegate approve)",
+        )
         CfnOutput(
             self,
             "SettingsParameterName",

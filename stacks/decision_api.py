@@ -7,7 +7,6 @@ import json
 import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,7 +17,6 @@ from stacks.nag import acknowledge
 REQUEST_PATH = "/requests/{request_id}"
 # Owners deciding with their AWS identity (`lakegate approve` / `deny`); lambdas/lakegate/approval_links.py
 # names the same prefix for the function and the CLI.
-OWNER_REQUEST_PATH = "/owner/requests/{request_id}"
 
 # $context.path and the query string are left out on purpose: a link carries its single-use
 # secret, and access logs must not keep it.
@@ -29,7 +27,6 @@ _ACCESS_LOG_FORMAT = json.dumps(
         "sourceIp": "$context.identity.sourceIp",
         "userAgent": "$context.identity.userAgent",
         "routeKey": "$context.routeKey",
-        "callerArn": "$context.identity.userArn",
         "status": "$context.status",
         "responseLength": "$context.responseLength",
         "integrationStatus": "$context.integrationStatus",
@@ -80,14 +77,10 @@ class DecisionApi(Construct):
         return self.http_api.api_endpoint
 
     def route_to(self, handler: lambda_.IFunction) -> list[apigwv2.HttpRoute]:
-        """Serve the approval links and the owners' route with ``handler``, through one integration.
+        """Serve the approval links with ``handler``: open to anyone holding a link, which carries its secret.
 
-        ``GET`` and ``POST`` on a link are open to anyone holding the link (the handler checks its
-        secret); ``POST`` on the owner route needs a SigV4-signed request (AWS_IAM) from an identity
-        whose IAM allows it ``execute-api:Invoke`` on the route, and the handler then allows only
-        callers from the request's data owner account. HTTP APIs have no resource policy, so the API's
-        account cannot grant other accounts access itself: AWS documents cross-account IAM callers of
-        an HTTP API as assuming a role in the API's account.
+        Owners deciding with their AWS identity use the function URL (``OwnerDecisionUrl``) instead:
+        HTTP APIs have no resource policy, so they cannot admit IAM callers from producer accounts.
         """
         integration = integrations.HttpLambdaIntegration("DecisionIntegration", handler)
         links = self.http_api.add_routes(
@@ -102,13 +95,7 @@ class DecisionApi(Construct):
                 "by a single-use random secret that the handler checks against a hash kept in the ledger.",
                 "AwsSolutions-APIG4",
             )
-        owner = self.http_api.add_routes(
-            path=OWNER_REQUEST_PATH,
-            methods=[apigwv2.HttpMethod.POST],
-            integration=integration,
-            authorizer=authorizers.HttpIamAuthorizer(),
-        )
-        return [*links, *owner]
+        return links
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

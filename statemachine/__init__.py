@@ -30,6 +30,7 @@ CENTRAL_SETTINGS_KEYS = (
     "state_machine_arn",
     "ledger_table",
     "decision_api_url",
+    "owner_decision_url",
     "notification_topic_arn",
 )
 

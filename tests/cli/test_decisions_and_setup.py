@@ -62,12 +62,13 @@ def decision_api() -> Iterator[DecisionApiDouble]:
         thread.join()
 
 
-def publish_settings(decision_api_url: str, name: str = statemachine.CENTRAL_SETTINGS_PARAMETER) -> None:
-    """The central settings parameter as the stack writes it, pointing at ``decision_api_url``."""
+def publish_settings(owner_decision_url: str, name: str = statemachine.CENTRAL_SETTINGS_PARAMETER) -> None:
+    """The central settings parameter as the stack writes it, pointing at ``owner_decision_url``."""
     settings = {
         "state_machine_arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:lakegate-access-request",
         "ledger_table": "lakegate-ledger",
-        "decision_api_url": decision_api_url,
+        "decision_api_url": "https://links.example",
+        "owner_decision_url": owner_decision_url,
         "notification_topic_arn": f"arn:aws:sns:{REGION}:123456789012:lakegate-consumer-notifications",
     }
     boto3.client("ssm", region_name=REGION).put_parameter(
@@ -105,9 +106,7 @@ def test_approve_sends_a_sigv4_signed_json_post_to_the_owner_route(
     headers = {name.lower(): value for name, value in sent["headers"].items()}
     assert headers["content-type"] == "application/json"
     credentials = boto3.Session().get_credentials().get_frozen_credentials()  # moto's, inside mock_aws
-    scope = (
-        f"Credential={credentials.access_key}/{headers['x-amz-date'][:8]}/{REGION}/execute-api/aws4_request"
-    )
+    scope = f"Credential={credentials.access_key}/{headers['x-amz-date'][:8]}/{REGION}/lambda/aws4_request"
     assert headers["authorization"].startswith(f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=")
     signed_headers = headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
     assert {"content-type", "host", "x-amz-date", "x-amz-security-token"} <= set(signed_headers)
@@ -152,8 +151,8 @@ def test_deny_without_a_comment_prints_the_api_answer_as_json(
         (
             (403, {"message": "Forbidden"}),
             1,
-            "not allowed to decide r1: Forbidden; your AWS identity must be allowed execute-api:Invoke on "
-            "the decision API's owner route (POST /owner/requests/*) and belong to the request's data owner "
+            "not allowed to decide r1: Forbidden; your AWS identity must be allowed lambda:InvokeFunctionUrl "
+            "on the owner decision URL and belong to the request's data owner "
             "account",
         ),
         (
@@ -224,7 +223,7 @@ def test_without_the_settings_parameter_every_command_exits_3_with_one_line(
     )
 
 
-def test_an_owner_without_the_settings_parameter_is_told_to_pass_the_decision_api_url(
+def test_an_owner_without_the_settings_parameter_is_told_to_pass_the_owner_decision_url(
     aws: None, cli: Cli
 ) -> None:
     result = cli("approve", "r1")
@@ -232,7 +231,7 @@ def test_an_owner_without_the_settings_parameter_is_told_to_pass_the_decision_ap
     assert result.code == 3
     assert result.err.endswith(
         "with --profile/--region or --endpoint-url; an owner in a producer account can pass "
-        "--decision-api-url (or set $LAKEGATE_DECISION_API_URL)\n"
+        "--owner-decision-url (or set $LAKEGATE_OWNER_DECISION_URL)\n"
     )
 
 
@@ -241,22 +240,22 @@ def test_an_owner_can_name_the_decision_api_instead_of_reading_the_settings(
 ) -> None:
     decision_api.reply = (200, DECIDED)
 
-    by_option = cli("approve", "r1", "--decision-api-url", decision_api.url)
-    monkeypatch.setenv("LAKEGATE_DECISION_API_URL", decision_api.url + "/")
+    by_option = cli("approve", "r1", "--owner-decision-url", decision_api.url)
+    monkeypatch.setenv("LAKEGATE_OWNER_DECISION_URL", decision_api.url + "/")
     by_environment = cli("deny", "r2")
 
     assert (by_option.code, by_environment.code) == (0, 0)
     assert [sent["path"] for sent in decision_api.requests] == ["/owner/requests/r1", "/owner/requests/r2"]
 
 
-def test_an_owner_needs_only_the_decision_api_url_in_the_settings_parameter(
+def test_an_owner_needs_only_the_owner_decision_url_in_the_settings_parameter(
     aws: None, cli: Cli, decision_api: DecisionApiDouble
 ) -> None:
     # What a producer account could hold: where the decision API is, and nothing else.
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
         Type="String",
-        Value=json.dumps({"decision_api_url": decision_api.url}),
+        Value=json.dumps({"owner_decision_url": decision_api.url}),
     )
     decision_api.reply = (200, DECIDED)
 
@@ -285,7 +284,7 @@ def test_settings_missing_a_key_are_refused_naming_it(aws: None, cli: Cli) -> No
     assert result.code == 3
     assert result.err == (
         f"lakegate: SSM parameter {statemachine.CENTRAL_SETTINGS_PARAMETER} does not hold lakegate's "
-        "settings (missing state_machine_arn, decision_api_url, notification_topic_arn); "
+        "settings (missing state_machine_arn, decision_api_url, owner_decision_url, notification_topic_arn); "
         "deploy the central stack again, or pass the right --settings-parameter\n"
     )
 

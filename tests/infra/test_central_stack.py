@@ -8,7 +8,6 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 import statemachine
-from lakegate.approval_links import OWNER_PREFIX
 from stacks.central import CentralStack
 from tests.infra.app_context import PRODUCER_ACCOUNT
 from tests.infra.cfn import (
@@ -366,7 +365,7 @@ def test_access_logs_never_record_the_link_secret(central_template: Template) ->
         assert leaks not in log_format
 
 
-def test_links_and_the_owner_route_are_served_by_the_decision_function(
+def test_the_links_are_served_by_the_decision_function_and_authorized_by_their_secret(
     central: CentralStack, central_template: Template
 ) -> None:
     integrations = central_template.find_resources(
@@ -381,55 +380,44 @@ def test_links_and_the_owner_route_are_served_by_the_decision_function(
     (integration_id,) = integrations
     routes = central_template.find_resources("AWS::ApiGatewayV2::Route").values()
 
-    assert {route["Properties"]["RouteKey"] for route in routes} == {
-        "GET /requests/{request_id}",
-        "POST /requests/{request_id}",
-        f"POST {OWNER_PREFIX}/requests/{{request_id}}",
-    }
+    # The handler checks each link's secret; owners deciding by AWS identity use the function URL.
+    assert {
+        route["Properties"]["RouteKey"]: route["Properties"]["AuthorizationType"] for route in routes
+    } == {"GET /requests/{request_id}": "NONE", "POST /requests/{request_id}": "NONE"}
     for route in routes:
         assert render(route["Properties"]["Target"]) == f"integrations/<{integration_id}>"
 
 
-def test_only_the_owner_route_needs_an_aws_identity_and_the_links_stay_as_they_were(
-    central_template: Template,
+def test_owners_decide_through_an_iam_function_url_open_only_to_the_producer_accounts(
+    central: CentralStack, central_template: Template
 ) -> None:
-    # The links are authorized by their secret (the handler checks it); the owner route by SigV4.
-    authorization = {
-        route["Properties"]["RouteKey"]: route["Properties"]["AuthorizationType"]
-        for route in central_template.find_resources("AWS::ApiGatewayV2::Route").values()
-    }
+    decision_function = {"Fn::GetAtt": [logical_id(central.functions["decision_api"]), "Arn"]}
+    central_template.has_resource_properties(
+        "AWS::Lambda::Url", {"TargetFunctionArn": decision_function, "AuthType": "AWS_IAM"}
+    )
+    url_permissions = central_template.find_resources(
+        "AWS::Lambda::Permission",
+        {"Properties": {"FunctionName": decision_function, "Action": "lambda:InvokeFunctionUrl"}},
+    ).values()
+    assert [
+        (permission["Properties"]["Principal"], permission["Properties"]["FunctionUrlAuthType"])
+        for permission in url_permissions
+    ] == [(PRODUCER_ACCOUNT, "AWS_IAM")]
 
-    assert authorization == {
-        "GET /requests/{request_id}": "NONE",
-        "POST /requests/{request_id}": "NONE",
-        f"POST {OWNER_PREFIX}/requests/{{request_id}}": "AWS_IAM",
-    }
 
-
-def test_api_gateway_may_invoke_the_decision_function_only_for_its_routes(
+def test_api_gateway_may_invoke_the_decision_function_only_for_the_link_routes(
     central: CentralStack, central_template: Template
 ) -> None:
     decision_function = {"Fn::GetAtt": [logical_id(central.functions["decision_api"]), "Arn"]}
     permissions = central_template.find_resources(
-        "AWS::Lambda::Permission", {"Properties": {"FunctionName": decision_function}}
+        "AWS::Lambda::Permission",
+        {"Properties": {"FunctionName": decision_function, "Principal": "apigateway.amazonaws.com"}},
     ).values()
     api = logical_id(central.http_api)
 
     assert {render(permission["Properties"]["SourceArn"]) for permission in permissions} == {
         f"arn:aws:execute-api:eu-west-1:999999999999:<{api}>/*/*/requests/{{request_id}}",
-        f"arn:aws:execute-api:eu-west-1:999999999999:<{api}>/*/*/owner/requests/{{request_id}}",
     }
-    assert {permission["Properties"]["Principal"] for permission in permissions} == {
-        "apigateway.amazonaws.com"
-    }
-
-
-def test_access_logs_name_the_aws_identity_behind_owner_decisions(central_template: Template) -> None:
-    (stage,) = central_template.find_resources("AWS::ApiGatewayV2::Stage").values()
-
-    assert json.loads(stage["Properties"]["AccessLogSettings"]["Format"])["callerArn"] == (
-        "$context.identity.userArn"
-    )
 
 
 # --- where the CLI finds everything ------------------------------------------------------------
@@ -444,6 +432,7 @@ def test_central_settings_parameter_names_every_central_resource_the_cli_needs(
     assert len(parameters) == 1
     (parameter,) = parameters.values()
     settings = json.loads(render(parameter["Properties"]["Value"]))
+    (function_url_id,) = central_template.find_resources("AWS::Lambda::Url")
 
     assert parameter["Properties"]["Type"] == "String"
     assert tuple(settings) == statemachine.CENTRAL_SETTINGS_KEYS
@@ -451,6 +440,7 @@ def test_central_settings_parameter_names_every_central_resource_the_cli_needs(
         "state_machine_arn": f"<{logical_id(central.state_machine)}>",
         "ledger_table": f"<{logical_id(central.table)}>",
         "decision_api_url": f"<{logical_id(central.http_api)}.ApiEndpoint>",
+        "owner_decision_url": f"<{function_url_id}.FunctionUrl>",
         "notification_topic_arn": f"<{logical_id(central.topic)}>",
     }
 

@@ -69,7 +69,7 @@ OWNER = {"accountId": PRODUCER, "userArn": OWNER_ARN, "callerId": "AROAOWNER:pat
 
 
 class OwnerClient:
-    """Calls the owner route as API Gateway delivers a SigV4-signed request (AWS_IAM authorization)."""
+    """Calls the owner route as the function URL delivers a SigV4-signed request (AWS_IAM auth)."""
 
     def __init__(self, ledger: Ledger, sfn: Any, now: datetime = NOW) -> None:
         self.app = build_app(ledger=ledger, sfn=sfn, clock=lambda: now)
@@ -84,7 +84,7 @@ class OwnerClient:
             f"/owner/requests/{request_id}",
             body=raw,
             headers={"content-type": "application/json"},
-            route_key="POST /owner/requests/{request_id}",
+            route_key="$default",  # a function URL has no routes of its own
             iam_caller=caller,
         )
         context = LambdaContext(
