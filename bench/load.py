@@ -50,22 +50,16 @@ is lakegate's over the mean of the two trivial runs (target at least 0.5).
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -75,13 +69,14 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 
+from sandbox.process import SandboxProcess, sandbox_process
+
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 200
 START_WORKERS = 32
 DECISION_WORKERS = 16
 POLL_INTERVAL_S = 0.025
 OUTBOX_INTERVAL_S = 0.2
-SANDBOX_START_TIMEOUT_S = 60.0
 MIXED_TIMEOUT_S = 60.0
 THROUGHPUT_TIMEOUT_S = 45.0
 RATIO_TARGET = 0.5
@@ -122,67 +117,6 @@ Progress = Callable[[str], None]
 
 
 # ----- the sandbox, as a user starts it ----------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class SandboxProcess:
-    info: dict[str, Any]
-    pid: int
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time the sandbox process has used so far (Linux ``/proc``), or None."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
-
-
-@contextmanager
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """``python -m sandbox`` on free loopback ports, stopped at the end of the block."""
-    port, web_port = _free_port(), _free_port()
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "MOTO_"))
-    }
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--port", str(port), "--web-port", str(web_port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            yield SandboxProcess(_wait_for_info(web_port, process, log), process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
-
-
-def _wait_for_info(web_port: int, process: subprocess.Popen[str], log: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + SANDBOX_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"the sandbox exited with {process.returncode}:\n{log.read()}")
-        try:
-            with _http.open(f"http://127.0.0.1:{web_port}/info.json", timeout=2) as response:
-                return dict(json.load(response))
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the sandbox did not answer within {SANDBOX_START_TIMEOUT_S:.0f}s")
 
 
 def _client(info: Mapping[str, Any], service: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -16,16 +17,35 @@ from offline.mesh import REGION, create_ledger_table
 LEDGER_TABLE = "lakegate-ledger-test"
 
 
+UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL", "LAKEGATE_ENDPOINT_URL")
+DUMMY = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def _use_dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in UNSET:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in DUMMY.items():
+        monkeypatch.setenv(name, value)
+
+
+@contextmanager
+def dummy_aws_credentials() -> Iterator[None]:
+    """Dummy credentials for a module-scoped fixture, which the per-test fixture cannot reach."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use_dummy_credentials(monkeypatch)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials and a fixed region, so nothing can reach a real account."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
+    _use_dummy_credentials(monkeypatch)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from lakegate_cli.main import main
 from offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 from offline.sample_catalog import load_sample_catalog
+from tests.conftest import dummy_aws_credentials
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
 
 @pytest.fixture(scope="module")
 def mesh() -> Iterator[OfflineMesh]:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        # Dummy credentials for the module-scoped mesh (the per-test fixture cannot reach this scope).
-        for name in ("AWS_PROFILE", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL", "LAKEGATE_ENDPOINT_URL"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        with offline_mesh() as built:
-            load_sample_catalog(built.client("glue"), producer_account=PRODUCER_ACCOUNT)
-            yield built
+    with dummy_aws_credentials(), offline_mesh() as built:
+        load_sample_catalog(built.client("glue"), producer_account=PRODUCER_ACCOUNT)
+        yield built
 
 
 def eventually(check: Callable[[], Any], *, timeout: float = 10.0) -> Any:

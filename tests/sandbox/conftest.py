@@ -4,33 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from sandbox.process import ROOT, sandbox_process
+
 ARTIFACTS = ROOT / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
 class RunningSandbox:
     info: dict[str, Any]
-    process: subprocess.Popen[str]
 
     @property
     def endpoint(self) -> str:
@@ -64,40 +53,6 @@ class RunningSandbox:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    port, web_port = free_port(), free_port()
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOTO_"))}
-    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--port", str(port), "--web-port", str(web_port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        info = _wait_for_info(web_port, process, log)
-        yield RunningSandbox(info=info, process=process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_for_info(
-    web_port: int, process: subprocess.Popen[str], log: Path, timeout: float = 60.0
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/info.json", timeout=2) as response:
-                return dict(json.load(response))
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the sandbox did not start within a minute")
+def sandbox() -> Iterator[RunningSandbox]:
+    with sandbox_process() as running:
+        yield RunningSandbox(info=running.info)

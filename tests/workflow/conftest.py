@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from offline.catalog_builder import create_database, create_table
 from offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from tests.conftest import dummy_aws_credentials
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PII = {"pii_flag": "true"}
@@ -45,7 +45,7 @@ def build_catalog(mesh: OfflineMesh) -> None:
 
 @pytest.fixture(scope="module")
 def mesh() -> Iterator[OfflineMesh]:
-    with _environment(), offline_mesh() as built:
+    with dummy_aws_credentials(), offline_mesh() as built:
         build_catalog(built)
         yield built
 
@@ -53,7 +53,7 @@ def mesh() -> Iterator[OfflineMesh]:
 @pytest.fixture(scope="module")
 def impatient_mesh() -> Iterator[OfflineMesh]:
     """A mesh whose data owners get one second to decide."""
-    with _environment(), offline_mesh(approval_timeout_seconds=1) as built:
+    with dummy_aws_credentials(), offline_mesh(approval_timeout_seconds=1) as built:
         build_catalog(built)
         yield built
 
@@ -61,22 +61,6 @@ def impatient_mesh() -> Iterator[OfflineMesh]:
 @pytest.fixture
 def request_id() -> str:
     return f"req-{uuid.uuid4().hex[:12]}"
-
-
-@contextmanager
-def _environment() -> Iterator[None]:
-    """Dummy credentials for a module-scoped mesh (the per-test fixture cannot reach that scope)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in ("AWS_PROFILE", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield
 
 
 def wait_for(messages: Any, request_id: str, timeout: float = 10.0) -> dict[str, Any]:
