@@ -125,11 +125,26 @@ class Connection:
         return f"{self.region} at {self.endpoint_url}" if self.endpoint_url else self.region
 
 
+# The sandbox's region, and stand-in credentials for it: the emulator checks neither.
+SANDBOX_REGION = "us-east-1"
+SANDBOX_ACCESS_KEY = "sandbox"
+
+
 def connect(args: argparse.Namespace) -> Connection:
-    """The connection the command line asks for."""
+    """The connection the command line asks for.
+
+    With an endpoint URL (the sandbox) and nothing configured, the sandbox's region and stand-in
+    credentials are used, so a newcomer needs no AWS configuration at all.
+    """
     options = connection_options(args)
     session = boto3.Session(profile_name=options.profile)
-    region = options.region or session.region_name
+    if options.endpoint_url and session.get_credentials() is None:
+        session = boto3.Session(
+            profile_name=options.profile,
+            aws_access_key_id=SANDBOX_ACCESS_KEY,
+            aws_secret_access_key=SANDBOX_ACCESS_KEY,
+        )
+    region = options.region or session.region_name or (SANDBOX_REGION if options.endpoint_url else None)
     if not region:
         raise CliError(
             "no AWS region: pass --region, set one for the profile (aws configure), "

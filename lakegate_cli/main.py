@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lakegate: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`lakegate list | head`): stop quietly
+        sys.stderr.close()
+        return 0
     except Exception as error:  # the last resort: one line instead of a traceback
         if os.environ.get(DEBUG_VARIABLE):
             raise

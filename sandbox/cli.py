@@ -160,7 +160,9 @@ def _banner(info: dict[str, Any], *, sample_data: bool) -> str:
             "  lakegate request --database customers --table profiles --columns customer_id,email \\",
             f"    --consumer {info['accounts']['consumer']} --wait",
             f"  then open {info['outbox_url']}, follow the Approve link and press Approve;",
-            f"  aws lakeformation list-permissions --endpoint-url {endpoint} --region {info['region']}",
+            "  see the grant (the emulator accepts any credentials):",
+            "  AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \\",
+            f"    aws lakeformation list-permissions --endpoint-url {endpoint} --region {info['region']}",
         ]
     else:
         lines.append(

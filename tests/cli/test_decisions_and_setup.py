@@ -7,12 +7,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 import statemachine
+from lakegate_cli.connection import connect
+from lakegate_cli.errors import CliError
+from lakegate_cli.main import build_parser
 from offline.mesh import REGION
 from tests.cli.conftest import Cli
 
@@ -302,3 +306,37 @@ def test_an_endpoint_that_is_not_a_url_is_a_usage_error(aws: None, cli: Cli) -> 
         2,
         "lakegate: --endpoint-url: 'localhost:4566' is not an http(s) URL such as http://127.0.0.1:4566\n",
     )
+
+
+def test_against_the_sandbox_nothing_needs_configuring(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN no credentials, no region and no AWS config at all, only the sandbox's endpoint
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("LAKEGATE_ENDPOINT_URL", "http://127.0.0.1:4566")
+
+    connection = connect(build_parser().parse_args(["list"]))
+
+    assert connection.region == "us-east-1"
+    assert connection.credentials().get_frozen_credentials().access_key == "sandbox"
+
+
+def test_without_an_endpoint_a_missing_region_is_still_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+
+    with pytest.raises(CliError, match="no AWS region"):
+        connect(build_parser().parse_args(["list"]))
