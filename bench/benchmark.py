@@ -157,6 +157,7 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     statemachine.DECISION_BASE_URL: "https://decisions.example.invalid",
     statemachine.PRODUCER_ROLE_NAME: "ProducerWorkflowRole",
     statemachine.PRODUCER_TOPIC_NAME: "DataLakeSharingApproval",
+    statemachine.EVENT_BUS_NAME: "lakegate",
 }
 
 _started = time.perf_counter()

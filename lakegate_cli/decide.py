@@ -26,6 +26,9 @@ _IAM_HINT = (
 )
 
 
+REVOKE = "revoke"
+
+
 def register(subparsers: Any) -> None:
     for action, verb in ((APPROVE, "approve"), (DENY, "deny")):
         parser = subparsers.add_parser(
@@ -34,31 +37,46 @@ def register(subparsers: Any) -> None:
             description=f"{verb.capitalize()} a pending request. Run it with credentials of the data owner's "
             "account; your identity's ARN is recorded as who decided.",
         )
-        parser.add_argument("request_id", metavar="ID", help="the request id")
-        parser.add_argument(
-            "--comment", help="why; recorded and sent to the consumer (up to 1000 characters)"
-        )
-        parser.add_argument(
-            "--owner-decision-url",
-            metavar="URL",
-            help="the central stack's OwnerDecisionUrl output, for owners whose account cannot read the "
-            f"central settings parameter (default: ${OWNER_URL_VARIABLE}, else the settings parameter)",
-        )
-        add_connection_options(parser)
-        add_json_option(parser)
+        _add_common_options(parser)
         parser.set_defaults(func=run, action=action)
+    parser = subparsers.add_parser(
+        REVOKE,
+        help="revoke a granted request's access, as its data owner or a central administrator",
+        description="Remove exactly the grants recorded for a granted request. Run it with credentials of "
+        "the data owner's account or of the central account; your identity's ARN is recorded as who "
+        "revoked. Revoking twice is harmless. The consumer can request again afterwards.",
+    )
+    _add_common_options(parser)
+    parser.set_defaults(func=run, action=REVOKE)
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("request_id", metavar="ID", help="the request id")
+    parser.add_argument("--comment", help="why; recorded and sent to the consumer (up to 1000 characters)")
+    parser.add_argument(
+        "--owner-decision-url",
+        metavar="URL",
+        help="the central stack's OwnerDecisionUrl output, for owners whose account cannot read the "
+        f"central settings parameter (default: ${OWNER_URL_VARIABLE}, else the settings parameter)",
+    )
+    add_connection_options(parser)
+    add_json_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     connection = connect(args)
     url = owner_decision_url(connection, args).rstrip("/") + owner_request_path(args.request_id)
-    body: dict[str, Any] = {"action": args.action}
+    body: dict[str, Any] = {} if args.action == REVOKE else {"action": args.action}
+    if args.action == REVOKE:
+        url += "/revoke"
     if args.comment is not None:
         body["comment"] = args.comment
     reply = post_json(url, body, credentials=connection.credentials(), region=connection.region)
     if reply.status == 200:
         if wants_json(args):
             print_json(reply.document)
+        elif args.action == REVOKE:
+            print(_revoked_line(args.request_id, reply.document))
         else:
             print(_decided_line(args.request_id, reply.document))
         return 0
@@ -87,6 +105,13 @@ def _decided_line(request_id: str, document: dict[str, Any]) -> str:
     item = f" ({document['item']})" if document.get("item") else ""
     line = f"{request_id}{item}: {document.get('status')} by {document.get('decided_by')}"
     return f"{line}; comment: {document['comment']}" if document.get("comment") else line
+
+
+def _revoked_line(request_id: str, document: dict[str, Any]) -> str:
+    who = f"by {document.get('revoked_by')} at {document.get('revoked_at')}"
+    if not document.get("revoked_now"):
+        return f"{request_id} was already revoked {who} ({document.get('reason')}); nothing changed"
+    return f"{request_id}: REVOKED {who}; {len(document.get('grants') or [])} grant(s) removed"
 
 
 def _refusal(request_id: str, reply: Reply) -> tuple[str, int]:

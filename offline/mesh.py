@@ -1,9 +1,9 @@
 """The lakegate mesh on moto: central, producer and consumer accounts with what the stacks create.
 
 ``OfflineMesh`` starts moto with real state machine execution, creates the central ledger,
-topics, functions and state machine (from the ASL file in ``statemachine/``), the producer's
-approval topic and cross-account role, and routes every Lambda invocation to the project's own
-handlers in this process.
+topics, status-event bus, functions and state machine (from the ASL file in ``statemachine/``),
+the producer's approval topic and cross-account role, and routes every Lambda invocation to the
+project's own handlers in this process.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from moto import mock_aws
 import statemachine
 from lakegate.ledger import KEY as LEDGER_KEY
 from lakegate.ledger import Ledger
+from lakegate.status_events import SOURCE as STATUS_EVENT_SOURCE
 from offline.http_api import http_api_event
 from offline.in_process_lambda import InProcessLambdas, load_handler
 
@@ -34,6 +35,7 @@ CONSUMER_ACCOUNT = "444455556666"
 PRODUCER_TOPIC_NAME = "DataLakeSharingApproval"
 PRODUCER_ROLE_NAME = "ProducerWorkflowRole"
 APPROVAL_PUBLISHER_ROLE_NAME = "LakegateApprovalPublisher"
+EVENT_BUS_NAME = "lakegate"
 DEFAULT_DECISION_BASE_URL = "http://127.0.0.1:8080"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
@@ -59,8 +61,10 @@ class OfflineMesh:
     state_machine_arn: str = ""
     notification_topic_arn: str = ""
     approval_topic_arn: str = ""
+    event_bus_arn: str = ""
     function_arns: dict[str, str] = field(default_factory=dict)
     _queues: dict[str, str] = field(default_factory=dict)
+    _status_events: list[dict[str, Any]] = field(default_factory=list)
 
     # ----- clients -------------------------------------------------------------------------------
 
@@ -120,6 +124,11 @@ class OfflineMesh:
         self._queues["notifications"] = self._subscribe_queue(
             CENTRAL_ACCOUNT, self.notification_topic_arn, "consumer-inbox"
         )
+        events = self.client("events")
+        self.event_bus_arn = events.create_event_bus(Name=EVENT_BUS_NAME)["EventBusArn"]
+        self._queues["status_events"] = route_status_events_to_queue(
+            events, self.client("sqs"), bus_name=EVENT_BUS_NAME, queue_name="status-events"
+        )
         values = {
             statemachine.LEDGER_TABLE_NAME: self.ledger_table,
             statemachine.NOTIFICATION_TOPIC_ARN: self.notification_topic_arn,
@@ -127,6 +136,9 @@ class OfflineMesh:
             statemachine.DECISION_BASE_URL: self.decision_base_url,
             statemachine.PRODUCER_ROLE_NAME: PRODUCER_ROLE_NAME,
             statemachine.PRODUCER_TOPIC_NAME: PRODUCER_TOPIC_NAME,
+            statemachine.EVENT_BUS_NAME: EVENT_BUS_NAME,
+            # Function names are lakegate-<key> here (see below); the stack passes its own.
+            statemachine.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")
@@ -229,6 +241,20 @@ class OfflineMesh:
         """Messages delivered to the consumer-notification topic, with their attributes."""
         return self._drain("notifications", CENTRAL_ACCOUNT)
 
+    def status_events(self, request_id: str | None = None) -> list[dict[str, Any]]:
+        """Every status event put on the bus so far (of ``request_id`` only, if given), in the order put.
+
+        Events as EventBridge delivers them to a target: ``source``, ``detail-type``, ``time``,
+        ``detail`` and the rest (moto keeps the order; EventBridge would not promise it). Unlike the
+        inboxes, reading does not consume them.
+        """
+        self._status_events.extend(receive_events(self.client("sqs"), self._queues["status_events"]))
+        return [
+            event
+            for event in self._status_events
+            if request_id is None or event["detail"]["request_id"] == request_id
+        ]
+
     def _drain(self, queue: str, account: str) -> list[dict[str, Any]]:
         sqs = self.client("sqs", account)
         messages: list[dict[str, Any]] = []
@@ -294,6 +320,37 @@ def create_ledger_table(dynamodb: Any, name: str) -> None:
         AttributeDefinitions=[{"AttributeName": LEDGER_KEY, "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def route_status_events_to_queue(events: Any, sqs: Any, *, bus_name: str, queue_name: str) -> str:
+    """An SQS queue receiving every lakegate event on the bus, through a rule (moto delivers to SQS)."""
+    queue_url = str(sqs.create_queue(QueueName=queue_name)["QueueUrl"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name=f"{queue_name}-all-status-events",
+        EventBusName=bus_name,
+        EventPattern=json.dumps({"source": [STATUS_EVENT_SOURCE]}),
+    )
+    events.put_targets(
+        Rule=f"{queue_name}-all-status-events",
+        EventBusName=bus_name,
+        Targets=[{"Id": "queue", "Arn": queue_arn}],
+    )
+    return queue_url
+
+
+def receive_events(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Take the EventBridge events waiting in a target queue, in the order the queue gives them."""
+    received: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return received
+        for message in batch:
+            received.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _trust(service: str) -> str:

@@ -10,11 +10,13 @@ from aws_cdk import App, Environment
 
 from stacks.central import CentralStack
 from stacks.config import LakegateConfig
+from stacks.consumer import ConsumerStack
 from stacks.nag import add_checks
 from stacks.producer import ProducerStack
 
 CENTRAL_STACK = "LakegateCentral"
 PRODUCER_STACK = "LakegateProducer"
+CONSUMER_STACK = "LakegateConsumer"
 
 
 def build_app(
@@ -23,7 +25,7 @@ def build_app(
     env: Environment | None = None,
     outdir: str | None = None,
 ) -> App:
-    """The app with the central stack, the producer stack when ``central_account_id`` is set, and cdk-nag.
+    """The central stack, the producer and consumer stacks when ``central_account_id`` is set, and cdk-nag.
 
     ``context`` adds to what the CDK CLI passes (``cdk.json`` and ``-c``); ``env`` left unset
     synthesizes environment-agnostic stacks.
@@ -33,9 +35,11 @@ def build_app(
     CentralStack(app, CENTRAL_STACK, config=config, env=env)
     if config.central_account_id is not None:
         ProducerStack(app, PRODUCER_STACK, config=config, env=env)
+        ConsumerStack(app, CONSUMER_STACK, config=config, env=env)
     else:
         print(
-            f"lakegate: {PRODUCER_STACK} not built; set -c central_account_id=<12-digit id> to build it.",
+            f"lakegate: {PRODUCER_STACK} and {CONSUMER_STACK} not built; "
+            "set -c central_account_id=<12-digit id> to build them.",
             file=sys.stderr,
         )
     add_checks(app)

@@ -1,13 +1,15 @@
-"""The central stack: the approval workflow, its functions, the decision API, the ledger and notifications."""
+"""The central stack: the approval workflow, its functions, the decision API, the ledger, notifications and
+the status-event bus."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnElement, CfnOutput, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -21,7 +23,9 @@ from stacks import permissions
 from stacks.central_settings import CentralSettings
 from stacks.config import LakegateConfig
 from stacks.decision_api import DecisionApi
+from stacks.event_bus import StatusEventBus
 from stacks.functions import WorkflowFunctions
+from stacks.invitation_report import StaleInvitationReport
 from stacks.ledger import Ledger
 from stacks.nag import acknowledge
 from stacks.notifications import ConsumerNotifications
@@ -88,6 +92,15 @@ class CentralStack(Stack):
         )
         self.table: dynamodb.Table = Ledger(self, "Ledger", key=self.key).table
         self.topic: sns.Topic = ConsumerNotifications(self, "Notifications", key=self.key).topic
+        self.invitation_report = StaleInvitationReport(
+            self,
+            "StaleInvitationReport",
+            topic=self.topic,
+            stale_after_hours=config.stale_invitation_hours,
+            log_retention=retention,
+        )
+        self.status_events = StatusEventBus(self, "StatusEvents", bus_name=config.event_bus_name)
+        self.event_bus: events.EventBus = self.status_events.bus
         decision_api = DecisionApi(
             self,
             "DecisionApi",
@@ -107,8 +120,10 @@ class CentralStack(Stack):
                 statemachine.DECISION_BASE_URL: decision_api.base_url,
                 statemachine.PRODUCER_ROLE_NAME: config.producer_role_name,
                 statemachine.PRODUCER_TOPIC_NAME: config.producer_topic_name,
+                statemachine.EVENT_BUS_NAME: self.event_bus.event_bus_name,
             },
             role_names={"request_approval": config.approval_publisher_role_name},
+            function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
             log_retention=retention,
         )
         self.functions: Mapping[str, lambda_.Function] = functions.functions
@@ -142,6 +157,13 @@ class CentralStack(Stack):
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(self, "LedgerTableName", value=self.table.table_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
+        CfnOutput(
+            self,
+            "EventBusName",
+            value=self.event_bus.event_bus_name,
+            description="Every request status change is put here with source lakegate",
+        )
+        CfnOutput(self, "EventBusArn", value=self.event_bus.event_bus_arn)
         CfnOutput(self, "DecisionApiUrl", value=decision_api.base_url)
         CfnOutput(
             self,
@@ -170,9 +192,11 @@ class CentralStack(Stack):
 
     def _grant(self, config: LakegateConfig) -> None:
         """Who may do what, beyond writing their own logs."""
-        for function in self.functions.values():
+        for key, function in self.functions.items():
             self.table.grant(function, *LEDGER_ACTIONS)
             self.key.grant_encrypt_decrypt(function)
+            if statemachine.EVENT_BUS_NAME in statemachine.FUNCTIONS_BY_KEY[key].environment:
+                self.status_events.grant_put(function)
 
         permissions.allow_catalog_read(self.roles["evaluate_request"], permissions.CATALOG_READ_ACTIONS)
 
@@ -186,8 +210,18 @@ class CentralStack(Stack):
         permissions.allow_catalog_read(self.roles["grant_access"], ("glue:GetDatabase", "glue:GetTable"))
         permissions.allow_lake_formation_sharing(self, "LakeFormationSharing", self.roles["grant_access"])
 
-        self.topic.grant_publish(self.functions["conclude_request"])
-        self.topic.grant_publish(self.functions["record_failure"])
+        # Revocation: only the revoke function may revoke; the decision function may ask it to.
+        permissions.allow_catalog_read(self.roles["revoke_access"], ("glue:GetDatabase", "glue:GetTable"))
+        permissions.allow_lake_formation_sharing(
+            self,
+            "LakeFormationRevocation",
+            self.roles["revoke_access"],
+            lake_formation_actions=permissions.LAKE_FORMATION_REVOKE_ACTIONS,
+        )
+        self.functions["revoke_access"].grant_invoke(self.functions["decision_api"])
+
+        for notifying in ("conclude_request", "record_failure", "revoke_access"):
+            self.topic.grant_publish(self.functions[notifying])
 
         self.state_machine.grant_task_response(self.functions["decision_api"])
 
@@ -202,5 +236,13 @@ class CentralStack(Stack):
                 "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
                 "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
             )
-            if key in ("evaluate_request", "grant_access"):
+            if key in ("evaluate_request", "grant_access", "revoke_access"):
                 permissions.acknowledge_catalog_read(role)
+        revoke = self.functions["revoke_access"].node.default_child
+        assert isinstance(revoke, CfnElement)
+        acknowledge(
+            self.roles["decision_api"].node.find_child("DefaultPolicy"),
+            "Added by CDK's grant_invoke: the wildcard covers only versions and aliases of the revoke "
+            "function.",
+            f"AwsSolutions-IAM5[Resource::<{self.get_logical_id(revoke)}.Arn>:*]",
+        )

@@ -21,6 +21,11 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Glue names the consumer stack creates: lower case (Glue stores names so) and plain for Athena.
+_LINK_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_GLUE_NAME = re.compile(r"[a-z][a-z0-9_]{0,254}")
+# A custom EventBridge bus name; "/" is left out because only partner buses ("aws.partner/...") use it.
+_EVENT_BUS_NAME = re.compile(r"[A-Za-z0-9._-]{1,256}")
 
 # The retention periods CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays).
 LOG_RETENTION_DAYS = (
@@ -70,6 +75,9 @@ class LakegateConfig:
     producer_role_name: str = "ProducerWorkflowRole"
     # Fixed name of the central request_approval function's role: the one role producers trust.
     approval_publisher_role_name: str = "LakegateApprovalPublisher"
+    # Name of the central EventBridge bus every request status change is put on; other teams' rules
+    # name it, so it is fixed rather than generated.
+    event_bus_name: str = "lakegate"
     # Producer accounts whose producer role may be assumed; empty means any account.
     producer_account_ids: tuple[str, ...] = ()
     # Data owners subscribed by email to the producer's approval topic.
@@ -79,6 +87,13 @@ class LakegateConfig:
     decision_api_burst_limit: int = 10
     # Retention of every log group lakegate creates; a value CloudWatch Logs accepts.
     log_retention_days: int = 90
+    # Consumer stack: how often pending RAM invitations are looked for (minutes, 1 to 1440), the
+    # prefix of the resource links it creates, and the database holding its table links.
+    invitation_check_minutes: int = 15
+    resource_link_prefix: str = "shared_"
+    resource_link_database: str = "lakegate_shared"
+    # Central stack: a consumer's RAM invitation still pending after this many hours is reported.
+    stale_invitation_hours: int = 6  # RAM invitations for Glue resources expire after 12 hours
 
     def __post_init__(self) -> None:
         if self.central_account_id is not None:
@@ -96,6 +111,7 @@ class LakegateConfig:
             _ROLE_NAME,
             "an IAM role name (1-64 chars)",
         )
+        _check_event_bus_name(self.event_bus_name)
         for account_id in self.producer_account_ids:
             _check_account_id("producer_account_ids", account_id)
         for email in self.approver_emails:
@@ -115,6 +131,21 @@ class LakegateConfig:
             raise ConfigError(
                 "log_retention_days", f"must be one of {allowed}; got {self.log_retention_days!r}"
             )
+        _check_int_range("invitation_check_minutes", self.invitation_check_minutes, 1, 1440)
+        _check_pattern(
+            "resource_link_prefix",
+            self.resource_link_prefix,
+            _LINK_PREFIX,
+            "1-64 lower-case letters, digits or _, starting with a letter",
+        )
+        _check_pattern(
+            "resource_link_database",
+            self.resource_link_database,
+            _GLUE_NAME,
+            "a database name of lower-case letters, digits or _, starting with a letter",
+        )
+        # A week at most: no RAM invitation lives longer (Glue resources' expire after 12 hours).
+        _check_int_range("stale_invitation_hours", self.stale_invitation_hours, 1, 168)
 
     @property
     def approval_timeout_seconds(self) -> int:
@@ -208,12 +239,24 @@ _PARSERS = {
     "decision_api_rate_limit": _parse_number,
     "decision_api_burst_limit": _parse_int,
     "log_retention_days": _parse_int,
+    "invitation_check_minutes": _parse_int,
+    "stale_invitation_hours": _parse_int,
 }
 
 
 def _check_account_id(key: str, value: object) -> None:
     if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
         raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
+
+
+def _check_event_bus_name(value: object) -> None:
+    _check_pattern("event_bus_name", value, _EVENT_BUS_NAME, "1-256 letters, digits, '.', '-' or '_'")
+    name = str(value)
+    if name == "default" or name.startswith("aws."):
+        raise ConfigError(
+            "event_bus_name",
+            f"must name a custom bus: not 'default' and not starting with 'aws.'; got {name!r}",
+        )
 
 
 def _check_int_range(key: str, value: object, low: int, high: int) -> None:

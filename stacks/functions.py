@@ -31,9 +31,10 @@ def function_construct_id(key: str) -> str:
 class WorkflowFunctions(Construct):
     """Every function of the workflow, built from its spec with one shared code asset.
 
-    ``environment`` holds the value of each environment variable a spec may name; a spec naming a
-    variable not in it fails the synth. ``role_names`` fixes the physical name of a function's role
-    where another account must trust exactly that role.
+    ``environment`` holds the value of each environment variable a spec may name;
+    ``function_names`` maps a variable to the key of the function whose name it carries (that
+    function is built first); a spec naming a variable in neither fails the synth. ``role_names``
+    fixes the physical name of a function's role where another account must trust exactly that role.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class WorkflowFunctions(Construct):
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
         role_names: Mapping[str, str] | None = None,
+        function_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         role_names = role_names or {}
@@ -62,8 +64,18 @@ class WorkflowFunctions(Construct):
 
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
-        for spec in statemachine.FUNCTIONS:
-            missing = [name for name in spec.environment if name not in environment]
+        function_names = function_names or {}
+        referenced = set(function_names.values())
+        for spec in sorted(statemachine.FUNCTIONS, key=lambda spec: spec.key not in referenced):
+            values = {
+                **environment,
+                **{
+                    variable: self.functions[key].function_name
+                    for variable, key in function_names.items()
+                    if key in self.functions
+                },
+            }
+            missing = [name for name in spec.environment if name not in values]
             if missing:
                 raise ValueError(
                     f"function {spec.key!r} needs environment variables the stack cannot fill: "
@@ -90,7 +102,7 @@ class WorkflowFunctions(Construct):
                 code=code,
                 description=spec.description,
                 environment={
-                    **{variable: environment[variable] for variable in spec.environment},
+                    **{variable: values[variable] for variable in spec.environment},
                     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 },
                 layers=[powertools],

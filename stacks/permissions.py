@@ -16,6 +16,7 @@ from constructs import Construct, IConstruct
 from stacks.nag import acknowledge
 
 CATALOG_READ_ACTIONS = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables")
+LAKE_FORMATION_REVOKE_ACTIONS = ("lakeformation:RevokePermissions", "lakeformation:BatchRevokePermissions")
 LAKE_FORMATION_GRANT_ACTIONS = (
     "lakeformation:GrantPermissions",
     "lakeformation:RevokePermissions",
@@ -89,8 +90,15 @@ def allow_assume_producer_roles(role: iam.Role, *, role_name: str, account_ids: 
         )
 
 
-def allow_lake_formation_sharing(scope: Construct, construct_id: str, role: iam.Role) -> iam.Policy:
+def allow_lake_formation_sharing(
+    scope: Construct,
+    construct_id: str,
+    role: iam.Role,
+    lake_formation_actions: Sequence[str] = LAKE_FORMATION_GRANT_ACTIONS,
+) -> iam.Policy:
     """Lake Formation grants and revokes, with the AWS RAM and Glue rights cross-account grants need.
+
+    ``lake_formation_actions`` narrows the Lake Formation actions (the revoke function revokes only).
 
     Adapted from AWS's managed policy AWSLakeFormationCrossAccountManager (the IAM permissions a grantor
     needs under cross-account version settings 3 and above), narrowed where the services allow it: resource
@@ -104,7 +112,7 @@ def allow_lake_formation_sharing(scope: Construct, construct_id: str, role: iam.
         statements=[
             iam.PolicyStatement(
                 sid="GrantAndRevokeLakeFormationPermissions",
-                actions=list(LAKE_FORMATION_GRANT_ACTIONS),
+                actions=list(lake_formation_actions),
                 resources=["*"],
             ),
             iam.PolicyStatement(

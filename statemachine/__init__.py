@@ -22,6 +22,9 @@ APPROVAL_TIMEOUT_SECONDS = "APPROVAL_TIMEOUT_SECONDS"
 DECISION_BASE_URL = "DECISION_BASE_URL"
 PRODUCER_ROLE_NAME = "PRODUCER_ROLE_NAME"
 PRODUCER_TOPIC_NAME = "PRODUCER_TOPIC_NAME"
+# Every function that writes the ledger puts each status change on this bus (lakegate.status_events).
+EVENT_BUS_NAME = "EVENT_BUS_NAME"
+REVOKE_FUNCTION_NAME = "REVOKE_FUNCTION_NAME"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
 # CENTRAL_SETTINGS_KEYS; the central stack writes it, the sandbox too, and the CLI reads it.
@@ -53,42 +56,54 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         key="evaluate_request",
         handler="handlers.evaluate_request.handler",
         description="Validates an access request, reads the catalog and decides whether it is sensitive",
-        environment=(LEDGER_TABLE_NAME, APPROVAL_TIMEOUT_SECONDS),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, APPROVAL_TIMEOUT_SECONDS),
         placeholder="EvaluateRequestFunctionArn",
     ),
     FunctionSpec(
         key="request_approval",
         handler="handlers.request_approval.handler",
         description="Emails the data owner Approve and Deny links through the producer's approval topic",
-        environment=(LEDGER_TABLE_NAME, DECISION_BASE_URL, PRODUCER_ROLE_NAME, PRODUCER_TOPIC_NAME),
+        environment=(
+            LEDGER_TABLE_NAME,
+            EVENT_BUS_NAME,
+            DECISION_BASE_URL,
+            PRODUCER_ROLE_NAME,
+            PRODUCER_TOPIC_NAME,
+        ),
         placeholder="RequestApprovalFunctionArn",
     ),
     FunctionSpec(
         key="grant_access",
         handler="handlers.grant_access.handler",
         description="Grants the requested Lake Formation permissions and records them",
-        environment=(LEDGER_TABLE_NAME,),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME),
         placeholder="GrantAccessFunctionArn",
     ),
     FunctionSpec(
         key="conclude_request",
         handler="handlers.conclude_request.handler",
         description="Records the outcome of a request and notifies the consumer",
-        environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, NOTIFICATION_TOPIC_ARN),
         placeholder="ConcludeRequestFunctionArn",
     ),
     FunctionSpec(
         key="record_failure",
         handler="handlers.record_failure.handler",
         description="Records why a request failed and notifies the consumer",
-        environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, NOTIFICATION_TOPIC_ARN),
         placeholder="RecordFailureFunctionArn",
     ),
     FunctionSpec(
         key="decision_api",
         handler="handlers.decision_api.handler",
         description="Serves the approval links: a confirmation page on GET, the decision on POST",
-        environment=(LEDGER_TABLE_NAME,),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, REVOKE_FUNCTION_NAME),
+    ),
+    FunctionSpec(
+        key="revoke_access",
+        handler="handlers.revoke_access.handler",
+        description="Revokes exactly the grants recorded for a request and notifies the consumer",
+        environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN, EVENT_BUS_NAME),
     ),
 )
 

@@ -8,10 +8,15 @@ from lakegate import settings
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger
 from lakegate.observability import TRACED_MODULES, loaded
+from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-LEDGER = Ledger(settings.required("LEDGER_TABLE_NAME"), dynamodb=boto3.client("dynamodb"))
+LEDGER = Ledger(
+    settings.required("LEDGER_TABLE_NAME"),
+    dynamodb=boto3.client("dynamodb"),
+    events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
+)
 LAKEFORMATION = boto3.client("lakeformation")
 
 

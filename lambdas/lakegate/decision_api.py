@@ -2,8 +2,9 @@
 
 ``GET /requests/{id}`` shows a link's confirmation page and ``POST /requests/{id}`` takes its
 form; ``POST /owner/requests/{id}`` is the AWS_IAM-authorized route ``lakegate approve`` and
-``lakegate deny`` call. Every refusal is a typed exception, answered in one place: a page on the
-link routes, a JSON document on the owner route.
+``lakegate deny`` call, and ``POST /owner/requests/{id}/revoke`` the one ``lakegate revoke`` calls
+(the data owner's account or the central account). Every refusal is a typed exception, answered
+in one place: a page on the link routes, a JSON document on the owner routes.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from lakegate.decision import (
     take_owner_decision,
 )
 from lakegate.decision_pages import confirmation_page, decided_page, message_page
-from lakegate.errors import RequestNotFound, TransientAwsError
+from lakegate.errors import RequestNotFound, RequestStateConflict, TransientAwsError
 from lakegate.ledger import Ledger, Status, utc_now
+from lakegate.revocation_client import RevocationFailed, Revoker
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -53,6 +55,7 @@ SECURITY_HEADERS = {
 JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_FORM_BYTES = 8192
 OWNER_BODY_FIELDS = frozenset({"action", "comment"})
+REVOKE_BODY_FIELDS = frozenset({"comment"})
 
 
 def page(status_code: int, html: str) -> Response[str]:
@@ -79,7 +82,11 @@ def decision_summary(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_app(
-    *, ledger: Ledger, sfn: SFNClient, clock: Callable[[], datetime] = utc_now
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    revoker: Revoker | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> APIGatewayHttpResolver:
     """The HTTP API resolver with its routes and error responses, wired to the given clients."""
     app = APIGatewayHttpResolver()
@@ -110,6 +117,30 @@ def build_app(
             "decision taken", extra={"request_id": request_id, "status": record["status"], "by": caller.arn}
         )
         return json_response(200, decision_summary(record))
+
+    @app.post(f"{OWNER_PREFIX}/requests/<request_id>/revoke")
+    def revoke_as_owner(request_id: str) -> Response[str]:
+        body = _json_body(
+            app.current_event.decoded_body or "{}", REVOKE_BODY_FIELDS, example='{"comment": "..."}'
+        )
+        caller = caller_from_iam(app.current_event.request_context.authorizer.iam.raw_event)
+        record = ledger.get(request_id)
+        if record is None:
+            raise RequestNotFound(f"request {request_id} is not known")
+        central_account = app.lambda_context.invoked_function_arn.split(":")[4]
+        if caller.account_id not in (record.get("data_owner"), central_account):
+            raise CallerNotAllowed(
+                f"only the data owner's account ({record.get('data_owner')}) or the central account "
+                f"({central_account}) may revoke request {request_id}; you are in {caller.account_id}"
+            )
+        if revoker is None:
+            raise TryAgainLater("revocation is not configured")
+        reason = body.get("comment") or "revoked on request"
+        result = revoker.revoke(request_id, by=caller.decided_by, reason=reason)
+        logger.info(
+            "revocation", extra={"request_id": request_id, "by": caller.arn, "now": result["revoked_now"]}
+        )
+        return json_response(200, result)
 
     def refuse(
         status_code: int,
@@ -149,6 +180,10 @@ def build_app(
         message = str(error)
         return refuse(400, "bad_request", message, html=message_page("Decision not understood", message))
 
+    def conflict(error: RequestStateConflict) -> Response[str]:
+        message = str(error)
+        return refuse(409, "conflict", message, html=message_page("Not possible", message))
+
     def unavailable(error: Exception) -> Response[str]:
         logger.warning("decision not taken", extra={"reason": str(error)})
         message = "The decision could not be taken just now; nothing was decided."
@@ -161,7 +196,8 @@ def build_app(
         (RequestNotFound, not_found),
         (DecisionClosed, closed),
         (InvalidDecision, invalid),
-        ([TryAgainLater, TransientAwsError], unavailable),
+        (RequestStateConflict, conflict),
+        ([TryAgainLater, TransientAwsError, RevocationFailed], unavailable),
     ]
     for errors, respond in responses:
         app.exception_handler(errors)(respond)
@@ -190,7 +226,12 @@ def _form(body: str) -> dict[str, str]:
 
 def _owner_body(body: str) -> dict[str, str | None]:
     """The owner route's JSON body: ``{"action": "approve" | "deny", "comment": "..."}``."""
-    shape = 'the body must be a JSON object like {"action": "approve", "comment": "..."}'
+    return _json_body(body, OWNER_BODY_FIELDS, example='{"action": "approve", "comment": "..."}')
+
+
+def _json_body(body: str, fields: frozenset[str], *, example: str) -> dict[str, str | None]:
+    """A JSON object body whose ``fields`` are all optional strings; anything else is refused."""
+    shape = f"the body must be a JSON object like {example}"
     if len(body) > MAX_FORM_BYTES:
         raise InvalidDecision("the body is too large")
     try:
@@ -199,10 +240,12 @@ def _owner_body(body: str) -> dict[str, str | None]:
         raise InvalidDecision(shape) from None
     if not isinstance(document, dict):
         raise InvalidDecision(shape)
-    unknown = sorted(set(document) - OWNER_BODY_FIELDS)
+    unknown = sorted(set(document) - fields)
     if unknown:
-        raise InvalidDecision(f"{', '.join(unknown)}: unknown field; expected only action, comment")
-    for name in OWNER_BODY_FIELDS:
+        raise InvalidDecision(
+            f"{', '.join(unknown)}: unknown field; expected only {', '.join(sorted(fields))}"
+        )
+    for name in fields:
         if document.get(name) is not None and not isinstance(document[name], str):
             raise InvalidDecision(f"{name}: must be a string")
-    return {name: document.get(name) for name in OWNER_BODY_FIELDS}
+    return {name: document.get(name) for name in fields}

@@ -1,11 +1,14 @@
 """The request ledger: one DynamoDB item per request, changed only by conditional writes.
 
 Every status change appends a history entry saying who, when and why, and is conditioned on
-the status it starts from, so two racing writers cannot both decide a request.
+the status it starts from, so two racing writers cannot both decide a request. Given a
+``StatusEventPublisher``, the ledger also puts each change it writes on the event bus, once.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,13 +18,26 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from lakegate.errors import RequestNotFound, RequestStateConflict, error_code, raise_if_transient
+from lakegate.errors import (
+    RequestNotFound,
+    RequestStateConflict,
+    TransientAwsError,
+    error_code,
+    raise_if_transient,
+)
+from lakegate.status_events import StatusEventPublisher, status_change_detail
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+# A plain logger: the CLI imports the ledger without loading Powertools; in Lambda, records reach
+# Powertools' logger, which is named after the service ("lakegate") and so is this one's parent.
+logger = logging.getLogger(__name__)
+
 KEY = "request_id"
 SYSTEM_ACTOR = "lakegate"
+# Details (JSON) of status events EventBridge did not take yet; put by the next access with a publisher.
+UNPUBLISHED_EVENTS = "unpublished_events"
 
 
 class Status(StrEnum):
@@ -32,6 +48,7 @@ class Status(StrEnum):
     DENIED = "DENIED"
     EXPIRED = "EXPIRED"
     FAILED = "FAILED"
+    REVOKED = "REVOKED"
 
 
 FINAL_STATUSES = frozenset({Status.GRANTED, Status.DENIED, Status.EXPIRED, Status.FAILED})
@@ -50,11 +67,30 @@ def timestamp(moment: datetime) -> str:
 
 
 class Ledger:
-    """Reads and conditionally writes request records in the ledger table."""
+    """Reads and conditionally writes request records in the ledger table.
 
-    def __init__(self, table_name: str, *, dynamodb: DynamoDBClient) -> None:
+    With ``events``, every write that changes a request's status (``create``, ``transition``,
+    ``record_failure``) is followed by one status event; a write that changes nothing (a retry, a
+    same-status transition) puts none. If EventBridge does not take an event, the change stays on
+    the record as unpublished and TransientAwsError is raised so the workflow retries the step: the
+    retry's first ledger access puts it. With ``defer_failed_events`` nothing is raised, for callers
+    that nobody retries and that must go on after their write (the decision API must resume the
+    workflow); the workflow's next step puts the event. Without ``events`` (the CLI, most tests)
+    nothing is published.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        dynamodb: DynamoDBClient,
+        events: StatusEventPublisher | None = None,
+        defer_failed_events: bool = False,
+    ) -> None:
         self.table_name = table_name
         self._dynamodb = dynamodb
+        self._events = events
+        self._defer_failed_events = defer_failed_events
 
     def get(self, request_id: str) -> dict[str, Any] | None:
         """The request's record, or None."""
@@ -66,7 +102,12 @@ class Ledger:
             raise_if_transient(error, "reading the ledger")
             raise
         item = response.get("Item")
-        return _from_item(item) if item else None
+        if not item:
+            return None
+        record = _from_item(item)
+        if self._events is not None and record.get(UNPUBLISHED_EVENTS):
+            record = self._publish(self._events, record, [])
+        return record
 
     def scan(
         self, *, equal_to: Mapping[str, str] | None = None, fields: Collection[str] = ()
@@ -138,6 +179,8 @@ class Ledger:
                     f"request id {request_id} is already used by a different request"
                 ) from error
             return existing
+        if self._events is not None:
+            record = self._publish(self._events, record, [status_change_detail(record, None)])
         return record
 
     def transition(
@@ -160,12 +203,9 @@ class Ledger:
         RequestStateConflict, carrying the current record, when the condition does not hold.
         """
         at = timestamp(now)
+        entry = _history_entry(to, by, reason, at)
         names = {"#status": "status", "#history": "history", "#updated_at": "updated_at", "#key": KEY}
-        values: dict[str, Any] = {
-            ":to": to.value,
-            ":at": at,
-            ":entry": [_history_entry(to, by, reason, at)],
-        }
+        values: dict[str, Any] = {":to": to.value, ":at": at, ":entry": [entry]}
         assignments = ["#status = :to", "#updated_at = :at", "#history = list_append(#history, :entry)"]
         for index, (name, value) in enumerate((set_fields or {}).items()):
             names[f"#s{index}"] = name
@@ -204,7 +244,22 @@ class Ledger:
                 raise
             current = self.get(request_id)
             raise StatusConflict(request_id, to, current) from error
-        return _from_item(response["Attributes"])
+        returned = _from_item(response["Attributes"])
+        if self._events is None:
+            return returned
+        if return_old:
+            # The record as the update left it, to describe the change; the caller gets the old one.
+            after = {key: value for key, value in returned.items() if key not in remove_fields}
+            after.update(set_fields or {})
+            after.update(status=to.value, updated_at=at, history=[*returned.get("history", []), entry])
+            previous = returned.get("status")
+        else:
+            after = returned
+            previous = _previous_status(after)
+        changed = [status_change_detail(after, previous)] if previous != to.value else []
+        if changed or after.get(UNPUBLISHED_EVENTS):
+            after = self._publish(self._events, after, changed)
+        return returned if return_old else after
 
     def update_fields(self, request_id: str, fields: Mapping[str, Any], *, now: datetime) -> None:
         """Set fields that are not a status change (for example when the consumer was notified)."""
@@ -271,7 +326,79 @@ class Ledger:
                 return self.require(request_id)  # already recorded by an earlier attempt
             raise_if_transient(failure, f"recording the failure of request {request_id}")
             raise
-        return _from_item(response["Attributes"])
+        record = _from_item(response["Attributes"])
+        if self._events is not None:
+            record = self._publish(
+                self._events, record, [status_change_detail(record, _previous_status(record))]
+            )
+        return record
+
+    def _publish(
+        self, events: StatusEventPublisher, record: dict[str, Any], changed: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Put the record's unpublished events, then those of ``changed``, oldest first.
+
+        What EventBridge does not take is kept on the record for the next attempt; an event put
+        just before a failure may then be put again (its ``request_id`` and ``sequence`` tell).
+        Returns the record without the unpublished events once they are all put.
+        """
+        request_id = record[KEY]
+        unpublished = [json.loads(text) for text in record.get(UNPUBLISHED_EVENTS) or []]
+        put = 0
+        try:
+            for detail in [*unpublished, *changed]:
+                events.publish(detail)
+                put += 1
+        except (TransientAwsError, ClientError) as error:
+            self._keep_unpublished(request_id, changed[max(0, put - len(unpublished)) :])
+            if not self._defer_failed_events:
+                raise
+            logger.warning(
+                "status event not put; the next access to the request puts it",
+                extra={"request_id": request_id, "error": str(error)},
+            )
+            return record
+        if unpublished:
+            self._forget_unpublished(request_id, len(unpublished))
+        return {key: value for key, value in record.items() if key != UNPUBLISHED_EVENTS}
+
+    def _keep_unpublished(self, request_id: str, details: list[dict[str, Any]]) -> None:
+        if not details:
+            return
+        texts = [json.dumps(detail, sort_keys=True) for detail in details]
+        try:
+            self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": request_id}},
+                UpdateExpression="SET #unpublished = list_append(if_not_exists(#unpublished, :empty), :new)",
+                ConditionExpression="attribute_exists(#key)",
+                ExpressionAttributeNames={"#unpublished": UNPUBLISHED_EVENTS, "#key": KEY},
+                ExpressionAttributeValues={
+                    ":empty": _serializer.serialize([]),
+                    ":new": _serializer.serialize(texts),
+                },
+            )
+        except ClientError:
+            # Both EventBridge and the ledger failed: the details are in the log and nowhere else.
+            logger.exception("status events lost", extra={"request_id": request_id, "details": texts})
+
+    def _forget_unpublished(self, request_id: str, count: int) -> None:
+        try:
+            self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": request_id}},
+                UpdateExpression="REMOVE #unpublished",
+                # Unless another attempt added some meanwhile: those stay to be put (with these again).
+                ConditionExpression="size(#unpublished) = :count",
+                ExpressionAttributeNames={"#unpublished": UNPUBLISHED_EVENTS},
+                ExpressionAttributeValues={":count": {"N": str(count)}},
+            )
+        except ClientError as error:
+            # The events are on the bus; at worst a later access puts them again.
+            logger.warning(
+                "unpublished status events were put but stay recorded",
+                extra={"request_id": request_id, "error": error_code(error)},
+            )
 
 
 class StatusConflict(RequestStateConflict):
@@ -281,6 +408,12 @@ class StatusConflict(RequestStateConflict):
         status = current.get("status") if current else "absent"
         super().__init__(f"request {request_id} cannot become {wanted.value}: it is {status}")
         self.current = current
+
+
+def _previous_status(record: Mapping[str, Any]) -> str | None:
+    """The status before the change a write just appended to the record's history."""
+    history = record.get("history") or []
+    return str(history[-2]["status"]) if len(history) > 1 else None
 
 
 def _history_entry(status: Status, by: str, reason: str, at: str) -> dict[str, str]:

@@ -131,6 +131,34 @@ def test_deny_without_a_comment_prints_the_api_answer_as_json(
     assert json.loads(decision_api.requests[0]["body"]) == {"action": "deny"}
 
 
+def test_revoke_posts_to_the_revoke_route_and_says_what_happened(
+    aws: None, cli: Cli, decision_api: DecisionApiDouble
+) -> None:
+    publish_settings(decision_api.url)
+    revoked = {
+        "request_id": "r1",
+        "status": "REVOKED",
+        "revoked_now": True,
+        "revoked_by": OWNER_ARN,
+        "revoked_at": "2026-11-22T12:00:00+00:00",
+        "reason": "project ended",
+        "grants": [{}, {}],
+    }
+    decision_api.reply = (200, revoked)
+
+    result = cli("revoke", "r1", "--comment", "project ended")
+
+    assert result.code == 0, result.err
+    assert result.out == f"r1: REVOKED by {OWNER_ARN} at 2026-11-22T12:00:00+00:00; 2 grant(s) removed\n"
+    (sent,) = decision_api.requests
+    assert sent["path"] == "/owner/requests/r1/revoke"
+    assert json.loads(sent["body"]) == {"comment": "project ended"}
+
+    decision_api.reply = (200, {**revoked, "revoked_now": False})
+    again = cli("revoke", "r1")
+    assert again.out.startswith("r1 was already revoked by")
+
+
 @pytest.mark.parametrize(
     ("reply", "code", "line"),
     [

@@ -9,6 +9,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from stacks.central import CentralStack
+from stacks.consumer import ConsumerStack
 from stacks.producer import ProducerStack
 
 CENTRAL_ACCOUNT = "111111111111"
@@ -30,3 +31,5 @@ class SynthesizedApp:
     central_template: Template
     producer_template: Template
     assembly_dir: Path
+    consumer: ConsumerStack
+    consumer_template: Template

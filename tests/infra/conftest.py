@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.app_factory import CENTRAL_STACK, PRODUCER_STACK, build_app
+from stacks.app_factory import CENTRAL_STACK, CONSUMER_STACK, PRODUCER_STACK, build_app
 from stacks.central import CentralStack
+from stacks.consumer import ConsumerStack
 from stacks.producer import ProducerStack
 from tests.infra.app_context import TEST_CONTEXT, SynthesizedApp
 
@@ -21,8 +22,10 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     app.synth()
     central = app.node.find_child(CENTRAL_STACK)
     producer = app.node.find_child(PRODUCER_STACK)
+    consumer = app.node.find_child(CONSUMER_STACK)
     assert isinstance(central, CentralStack)
     assert isinstance(producer, ProducerStack)
+    assert isinstance(consumer, ConsumerStack)
     return SynthesizedApp(
         app=app,
         central=central,
@@ -31,6 +34,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
         central_template=Template.from_stack(central),
         producer_template=Template.from_stack(producer),
         assembly_dir=outdir,
+        consumer=consumer,
+        consumer_template=Template.from_stack(consumer),
     )
 
 
@@ -47,3 +52,13 @@ def central_template(synthesized: SynthesizedApp) -> Template:
 @pytest.fixture(scope="session")
 def producer_template(synthesized: SynthesizedApp) -> Template:
     return synthesized.producer_template
+
+
+@pytest.fixture(scope="session")
+def consumer(synthesized: SynthesizedApp) -> ConsumerStack:
+    return synthesized.consumer
+
+
+@pytest.fixture(scope="session")
+def consumer_template(synthesized: SynthesizedApp) -> Template:
+    return synthesized.consumer_template

@@ -24,6 +24,7 @@ def test_missing_keys_take_the_documented_defaults() -> None:
     assert config.producer_topic_name == "DataLakeSharingApproval"
     assert config.producer_role_name == "ProducerWorkflowRole"
     assert config.approval_publisher_role_name == "LakegateApprovalPublisher"
+    assert config.event_bus_name == "lakegate"
 
 
 def test_cdk_json_documents_every_key_with_its_default() -> None:
@@ -44,6 +45,7 @@ def test_command_line_strings_are_parsed() -> None:
             "decision_api_rate_limit": "2.5",
             "decision_api_burst_limit": "20",
             "log_retention_days": "30",
+            "event_bus_name": "data-sharing.events",
         }
     )
 
@@ -54,6 +56,7 @@ def test_command_line_strings_are_parsed() -> None:
     assert config.decision_api_rate_limit == 2.5
     assert config.decision_api_burst_limit == 20
     assert config.log_retention_days == 30
+    assert config.event_bus_name == "data-sharing.events"
 
 
 def test_an_empty_central_account_id_means_unset() -> None:
@@ -87,6 +90,10 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
         ("log_retention_days", 10, "one of"),
         ("producer_role_name", "not a role name", "IAM role name"),
         ("producer_topic_name", "bad.topic", "letters, digits"),
+        ("event_bus_name", "lake gate", "letters, digits"),
+        ("event_bus_name", "partner/bus", "letters, digits"),
+        ("event_bus_name", "default", "custom bus"),
+        ("event_bus_name", "aws.lakegate", "custom bus"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:

@@ -193,6 +193,7 @@ def test_only_actions_without_resource_level_permissions_are_granted_on_every_re
         "lakeformation:BatchRevokePermissions",
         "ram:CreateResourceShare",
         "ram:GetResourceShares",
+        "ram:GetResourceShareAssociations",
         "organizations:DescribeOrganization",
         "organizations:DescribeAccount",
     }
@@ -267,13 +268,14 @@ def test_grant_access_may_grant_and_revoke_but_not_read_data(
     }
 
 
-def test_only_the_concluding_functions_may_publish_to_consumers(
+def test_only_the_concluding_and_revoking_functions_may_publish_to_consumers(
     central: CentralStack, central_template: Template
 ) -> None:
     topic = f"<{logical_id(central.topic)}>"
     for key in statemachine.FUNCTIONS_BY_KEY:
         published = resources_for(central_template, role_id(central, key), "sns:Publish")
-        assert published == ({topic} if key in ("conclude_request", "record_failure") else set())
+        notifies = key in ("conclude_request", "record_failure", "revoke_access")
+        assert published == ({topic} if notifies else set())
 
 
 def test_every_function_may_read_and_write_single_ledger_items_but_never_delete_or_scan(
@@ -457,3 +459,29 @@ def test_outputs_name_what_operators_and_producers_need(central_template: Templa
         "GrantRoleArn",
         "SettingsParameterName",
     } <= set(outputs)
+
+
+def test_only_the_revoke_function_may_revoke_and_only_the_decision_function_may_ask_it(
+    central: CentralStack, central_template: Template
+) -> None:
+    revoke = role_id(central, "revoke_access")
+    revoke_lake_formation = {
+        a for a in actions_of(central_template, revoke) if a.startswith("lakeformation:")
+    }
+    assert revoke_lake_formation == {
+        "lakeformation:RevokePermissions",
+        "lakeformation:BatchRevokePermissions",
+    }
+    revoke_arn = f"<{logical_id(central.functions['revoke_access'])}.Arn>"
+    may_invoke = {
+        key
+        for key in statemachine.FUNCTIONS_BY_KEY
+        if revoke_arn in resources_for(central_template, role_id(central, key), "lambda:InvokeFunction")
+    }
+    assert may_invoke == {"decision_api"}
+    (decision,) = central_template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "handlers.decision_api.handler"}}
+    ).values()
+    assert decision["Properties"]["Environment"]["Variables"]["REVOKE_FUNCTION_NAME"] == {
+        "Ref": logical_id(central.functions["revoke_access"])
+    }

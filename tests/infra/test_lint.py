@@ -24,7 +24,7 @@ CFN_LINT_IGNORED = ["W3005"]
 
 def test_templates_pass_cfn_lint(synthesized: SynthesizedApp) -> None:
     templates = sorted(synthesized.assembly_dir.glob("*.template.json"))
-    assert len(templates) == 2
+    assert len(templates) == 3  # central, producer, consumer
 
     result = subprocess.run(
         [str(CFN_LINT), "--ignore-checks", *CFN_LINT_IGNORED, "--", *map(str, templates)],

@@ -198,7 +198,15 @@ def test_an_unknown_action_is_a_bad_request(pending: Ledger) -> None:
 
 def test_loading_a_handler_leaves_garbage_collection_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "handlers", raising=False)  # so its __init__ pauses collection again
-    load_handler("handlers.decision_api.handler", {"LEDGER_TABLE_NAME": "t", "AWS_REGION": "us-east-1"})
+    load_handler(
+        "handlers.decision_api.handler",
+        {
+            "LEDGER_TABLE_NAME": "t",
+            "EVENT_BUS_NAME": "lakegate",
+            "REVOKE_FUNCTION_NAME": "r",
+            "AWS_REGION": "us-east-1",
+        },
+    )
     assert gc.isenabled()
 
 

@@ -146,3 +146,37 @@ def test_an_owner_denies_from_the_terminal_with_their_aws_identity(sandbox: Runn
     assert record["decided_by"].startswith("arn:aws:iam::222222222222:user/data-owner")
     assert record["decision_comment"] == "use the aggregated table"
     assert message_about(sandbox, request_id, "consumer notice")["attributes"]["status"] == "DENIED"
+
+
+def test_an_owner_revokes_a_grant_and_the_consumer_can_ask_again(sandbox: RunningSandbox) -> None:
+    consumer = sandbox.info["accounts"]["consumer"]
+    principal = f"arn:aws:iam::{consumer}:role/Revocable"
+    asked = ("request", "--database", "sales", "--table", "products", "--consumer", consumer,
+             "--principal", principal, "--wait", "--json")  # fmt: skip
+    first = lakegate(sandbox, *asked)
+    assert first.returncode == 0, first.stderr
+    request_id = json.loads(first.stdout)["request_id"]
+    assert status_of(sandbox, request_id)["status"] == "GRANTED"
+
+    # The owner revokes it; a second revocation changes nothing and says so.
+    owner = sandbox.info["owner_credentials"]
+    revoked = lakegate(sandbox, "revoke", request_id, "--comment", "project ended", **owner)
+    assert revoked.returncode == 0, revoked.stderr
+    assert "REVOKED by arn:aws:iam::222222222222:user/data-owner" in revoked.stdout
+    again = lakegate(sandbox, "revoke", request_id, **owner)
+    assert again.returncode == 0 and "already revoked" in again.stdout
+
+    record = status_of(sandbox, request_id)
+    assert (record["status"], record["revocation_reason"]) == ("REVOKED", "project ended")
+    permissions = sandbox.client("lakeformation").list_permissions()["PrincipalResourcePermissions"]
+    assert principal not in [entry["Principal"]["DataLakePrincipalIdentifier"] for entry in permissions]
+    assert message_about(sandbox, request_id, "consumer notice")["attributes"]["status"] in (
+        "GRANTED",
+        "REVOKED",
+    )
+
+    # Asking again starts a new request, granted like the first.
+    second = lakegate(sandbox, *asked)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["request_id"] == f"{request_id}-2"
+    assert status_of(sandbox, f"{request_id}-2")["status"] == "GRANTED"

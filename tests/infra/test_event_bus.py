@@ -1,0 +1,61 @@
+"""The status-event bus: named for other teams' rules, written only by the functions that write the ledger."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Template
+
+import statemachine
+from stacks.central import CentralStack
+from tests.infra.cfn import actions_of, logical_id, resources_for, statements
+
+pytestmark = pytest.mark.infra
+
+PUBLISHERS = sorted(
+    key
+    for key, spec in statemachine.FUNCTIONS_BY_KEY.items()
+    if statemachine.EVENT_BUS_NAME in spec.environment
+)
+
+
+def test_the_bus_has_the_configured_name_and_both_outputs(
+    central: CentralStack, central_template: Template
+) -> None:
+    bus_id = logical_id(central.event_bus)
+    bus = central_template.to_json()["Resources"][bus_id]
+
+    assert bus["Type"] == "AWS::Events::EventBus"
+    assert bus["Properties"]["Name"] == "lakegate"
+    outputs = central_template.to_json()["Outputs"]
+    assert outputs["EventBusName"]["Value"] == {"Ref": bus_id}
+    assert outputs["EventBusArn"]["Value"] == {"Fn::GetAtt": [bus_id, "Arn"]}
+
+
+def test_each_publishing_function_is_told_the_bus_and_may_put_events_on_it_only(
+    central: CentralStack, central_template: Template
+) -> None:
+    bus_id = logical_id(central.event_bus)
+    resources = central_template.to_json()["Resources"]
+    for key in PUBLISHERS:
+        function = resources[logical_id(central.functions[key])]["Properties"]
+        role = logical_id(central.roles[key])
+
+        assert function["Environment"]["Variables"][statemachine.EVENT_BUS_NAME] == {"Ref": bus_id}
+        assert resources_for(central_template, role, "events:PutEvents") == {f"<{bus_id}.Arn>"}
+        assert {action for action in actions_of(central_template, role) if action.startswith("events:")} == {
+            "events:PutEvents"
+        }
+
+
+def test_nothing_else_may_put_events_and_the_bus_admits_no_other_account(
+    central: CentralStack, central_template: Template
+) -> None:
+    publisher_roles = {logical_id(central.roles[key]) for key in PUBLISHERS}
+    for roles, statement in statements(central_template):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if any(action.startswith("events:") for action in actions):
+            assert set(roles) <= publisher_roles, statement
+    assert central_template.find_resources("AWS::Events::EventBusPolicy") == {}
+    assert (
+        "Policy" not in central_template.to_json()["Resources"][logical_id(central.event_bus)]["Properties"]
+    )
