@@ -80,6 +80,8 @@ def describe(record: Mapping[str, Any]) -> str:
     ]
     if record.get("status") == "PENDING_APPROVAL":
         pairs.append(("Decide before", record.get("approval_expires_at")))
+    if record.get("access_expires_at"):  # a time-bound grant: revoked by itself then
+        pairs.append(("Access until", record["access_expires_at"]))
     pairs += [
         ("Decided by", record.get("decided_by")),
         ("Decided at", record.get("decided_at")),

@@ -1,7 +1,8 @@
 """The lakegate mesh on moto: central, producer and consumer accounts with what the stacks create.
 
 ``OfflineMesh`` starts moto with real state machine execution, creates the central ledger,
-topics, status-event bus, functions and state machine (from the ASL file in ``statemachine/``),
+topics, status-event bus, functions and state machines (the access-request workflow and the
+access-expiry one, from the ASL files in ``statemachine/``),
 the producer's approval topic and cross-account role, and routes every Lambda invocation to the
 project's own handlers in this process.
 """
@@ -54,11 +55,15 @@ class OfflineMesh:
     """Handles to everything the mesh created, and helpers to drive it as a person would."""
 
     approval_timeout_seconds: int = 3600
+    # The length of a day of access in seconds: the clock compression of time-bound access (1 lets
+    # a request for 2 days of access expire 2 seconds after its grant).
+    access_day_seconds: int = statemachine.DAY_SECONDS
     decision_base_url: str = DEFAULT_DECISION_BASE_URL
     region: str = REGION
     lambdas: InProcessLambdas = field(default_factory=InProcessLambdas)
     ledger_table: str = "lakegate-ledger"
     state_machine_arn: str = ""
+    expiry_state_machine_arn: str = ""
     notification_topic_arn: str = ""
     approval_topic_arn: str = ""
     event_bus_arn: str = ""
@@ -129,6 +134,10 @@ class OfflineMesh:
         self._queues["status_events"] = route_status_events_to_queue(
             events, self.client("sqs"), bus_name=EVENT_BUS_NAME, queue_name="status-events"
         )
+        # The expiry state machine invokes the revoke function, and grant_access starts it: its ARN
+        # is known from its name before the functions exist, so it is created after them.
+        expiry_name = "lakegate-access-expiry"
+        expected_expiry_arn = f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{expiry_name}"
         values = {
             statemachine.LEDGER_TABLE_NAME: self.ledger_table,
             statemachine.NOTIFICATION_TOPIC_ARN: self.notification_topic_arn,
@@ -139,6 +148,8 @@ class OfflineMesh:
             statemachine.EVENT_BUS_NAME: EVENT_BUS_NAME,
             # Function names are lakegate-<key> here (see below); the stack passes its own.
             statemachine.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
+            statemachine.EXPIRY_STATE_MACHINE_ARN: expected_expiry_arn,
+            statemachine.ACCESS_DAY_SECONDS: str(self.access_day_seconds),
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")
@@ -162,13 +173,28 @@ class OfflineMesh:
             handler = load_handler(spec.handler, {**environment, "AWS_REGION": self.region})
             self.lambdas.register(function["FunctionName"], function["FunctionArn"], handler)
             self.function_arns[spec.key] = function["FunctionArn"]
+        stepfunctions = self.client("stepfunctions")
         definition = statemachine.render_definition(statemachine.substitutions(self.function_arns))
         machine_role = iam.create_role(
             RoleName="lakegate-state-machine", AssumeRolePolicyDocument=_trust("states")
         )
-        self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+        self.state_machine_arn = stepfunctions.create_state_machine(
             name="lakegate-access-request", definition=definition, roleArn=machine_role["Role"]["Arn"]
         )["stateMachineArn"]
+        expiry = statemachine.ACCESS_EXPIRY
+        expiry_role = iam.create_role(
+            RoleName="lakegate-access-expiry", AssumeRolePolicyDocument=_trust("states")
+        )
+        self.expiry_state_machine_arn = stepfunctions.create_state_machine(
+            name=expiry_name,
+            definition=expiry.render(expiry.substitutions(self.function_arns)),
+            roleArn=expiry_role["Role"]["Arn"],
+        )["stateMachineArn"]
+        if self.expiry_state_machine_arn != expected_expiry_arn:
+            raise RuntimeError(
+                f"the expiry state machine is {self.expiry_state_machine_arn}, "
+                f"but grant_access was told {expected_expiry_arn}"
+            )
         for account in (CENTRAL_ACCOUNT, PRODUCER_ACCOUNT):
             # The producer's copy lets its data owners run `lakegate approve` with their own credentials.
             self.client("ssm", account).put_parameter(

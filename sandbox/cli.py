@@ -44,6 +44,14 @@ def register(subparsers: Any) -> None:
         default=72.0,
         help="how long owners have to decide (default 72)",
     )
+    parser.add_argument(
+        "--day-seconds",
+        type=int,
+        default=86400,
+        metavar="N",
+        help="clock compression for time-bound access: a day of access lasts N seconds (default 86400; "
+        "with 1, a request for --duration-days 2 is revoked 2 seconds after its grant)",
+    )
     parser.set_defaults(func=start)
     actions = parser.add_subparsers(dest="sandbox_action", metavar="{info}")
     info_parser = actions.add_parser("info", help="print the running sandbox's endpoint, ids, ARNs and URLs")
@@ -62,12 +70,16 @@ def start(arguments: argparse.Namespace) -> int:
     # Imported here: moto and the mesh are heavy, and only this command needs them.
     from sandbox.server import SandboxOptions, running_sandbox
 
+    if arguments.day_seconds < 1:
+        print("lakegate: --day-seconds must be a positive number of seconds", file=sys.stderr)
+        return 2
     options = SandboxOptions(
         host=arguments.host,
         port=arguments.port,
         web_port=arguments.web_port,
         sample_data=not arguments.no_sample_data,
         approval_timeout_seconds=max(1, round(arguments.approval_timeout_hours * 3600)),
+        access_day_seconds=arguments.day_seconds,
     )
     print(f"starting the lakegate sandbox on {options.endpoint} ...", file=sys.stderr, flush=True)
     stop = threading.Event()
@@ -131,6 +143,11 @@ def _summary(info: dict[str, Any]) -> str:
         ),
         ("state machine", info["state_machine_arn"]),
         ("ledger table", info["ledger_table"]),
+        *(
+            [("day of access", f"{info['access_day_seconds']} seconds (clock compression, --day-seconds)")]
+            if info.get("access_day_seconds", 86400) != 86400
+            else []
+        ),
         ("approval topic", f"{info['approval_topic_arn']}  (producer account)"),
         ("notification topic", info["notification_topic_arn"]),
         ("decision API", f"{info['decision_api_url']}/requests/<request id>"),

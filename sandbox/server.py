@@ -42,6 +42,8 @@ class SandboxOptions:
     web_port: int = DEFAULT_WEB_PORT
     sample_data: bool = True
     approval_timeout_seconds: int = 72 * 3600
+    # Clock compression for time-bound access: how many seconds a "day" of access lasts.
+    access_day_seconds: int = 86400
 
     @property
     def endpoint(self) -> str:
@@ -73,6 +75,8 @@ class Sandbox:
                 "consumer": CONSUMER_ACCOUNT,
             },
             "state_machine_arn": self.mesh.state_machine_arn,
+            "expiry_state_machine_arn": self.mesh.expiry_state_machine_arn,
+            "access_day_seconds": self.options.access_day_seconds,
             "ledger_table": self.mesh.ledger_table,
             "approval_topic_arn": self.mesh.approval_topic_arn,
             "notification_topic_arn": self.mesh.notification_topic_arn,
@@ -94,7 +98,9 @@ def running_sandbox(options: SandboxOptions) -> Iterator[Sandbox]:
         stack.callback(moto.stop)
         _configure_moto(options.endpoint)
         mesh = OfflineMesh(
-            approval_timeout_seconds=options.approval_timeout_seconds, decision_base_url=options.web_url
+            approval_timeout_seconds=options.approval_timeout_seconds,
+            access_day_seconds=options.access_day_seconds,
+            decision_base_url=options.web_url,
         )
         stack.enter_context(mesh.lambdas.installed())
         mesh.build()

@@ -121,9 +121,12 @@ class CentralStack(Stack):
                 statemachine.PRODUCER_ROLE_NAME: config.producer_role_name,
                 statemachine.PRODUCER_TOPIC_NAME: config.producer_topic_name,
                 statemachine.EVENT_BUS_NAME: self.event_bus.event_bus_name,
+                statemachine.ACCESS_DAY_SECONDS: str(statemachine.DAY_SECONDS),
             },
             role_names={"request_approval": config.approval_publisher_role_name},
             function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
+            # The expiry state machine invokes the revoke function, so it exists only after the functions.
+            deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN,),
             log_retention=retention,
         )
         self.functions: Mapping[str, lambda_.Function] = functions.functions
@@ -138,6 +141,21 @@ class CentralStack(Stack):
 
         workflow = AccessRequestWorkflow(self, "Workflow", functions=self.functions, log_retention=retention)
         self.state_machine: sfn.StateMachine = workflow.state_machine
+        # Time-bound access: grant_access starts one execution per time-bound grant; it waits until the
+        # grant's expiry and has the revoke function revoke it.
+        expiry = AccessRequestWorkflow(
+            self,
+            "ExpiryWorkflow",
+            functions=self.functions,
+            log_retention=retention,
+            definition=statemachine.ACCESS_EXPIRY,
+            log_name="AccessExpiry",
+        )
+        self.expiry_state_machine: sfn.StateMachine = expiry.state_machine
+        functions.set_deferred(
+            statemachine.EXPIRY_STATE_MACHINE_ARN, self.expiry_state_machine.state_machine_arn
+        )
+        functions.check_deferred()
 
         self._grant(config)
         self._acknowledge_generated_statements()
@@ -155,6 +173,12 @@ class CentralStack(Stack):
         ).parameter
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
+        CfnOutput(
+            self,
+            "ExpiryStateMachineArn",
+            value=self.expiry_state_machine.state_machine_arn,
+            description="Ends time-bound access: one execution per grant with duration_days",
+        )
         CfnOutput(self, "LedgerTableName", value=self.table.table_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
         CfnOutput(
@@ -224,6 +248,7 @@ class CentralStack(Stack):
             self.topic.grant_publish(self.functions[notifying])
 
         self.state_machine.grant_task_response(self.functions["decision_api"])
+        self.expiry_state_machine.grant_start_execution(self.functions["grant_access"])
 
     def _acknowledge_generated_statements(self) -> None:
         """Acknowledge, on each default policy, the wildcards CDK's own grants produce."""

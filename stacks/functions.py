@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -46,8 +46,15 @@ class WorkflowFunctions(Construct):
         log_retention: logs.RetentionDays,
         role_names: Mapping[str, str] | None = None,
         function_names: Mapping[str, str] | None = None,
+        deferred_environment: Collection[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self._deferred = {
+            (spec.key, name)
+            for spec in statemachine.FUNCTIONS
+            for name in spec.environment
+            if name in deferred_environment
+        }
         role_names = role_names or {}
         unknown_roles = set(role_names) - set(statemachine.FUNCTIONS_BY_KEY)
         if unknown_roles:
@@ -75,7 +82,9 @@ class WorkflowFunctions(Construct):
                     if key in self.functions
                 },
             }
-            missing = [name for name in spec.environment if name not in values]
+            missing = [
+                name for name in spec.environment if name not in values and name not in deferred_environment
+            ]
             if missing:
                 raise ValueError(
                     f"function {spec.key!r} needs environment variables the stack cannot fill: "
@@ -102,7 +111,7 @@ class WorkflowFunctions(Construct):
                 code=code,
                 description=spec.description,
                 environment={
-                    **{variable: values[variable] for variable in spec.environment},
+                    **{variable: values[variable] for variable in spec.environment if variable in values},
                     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 },
                 layers=[powertools],
@@ -119,6 +128,21 @@ class WorkflowFunctions(Construct):
                 "AwsSolutions-L1",
             )
             self.functions[spec.key] = function
+
+    def set_deferred(self, name: str, value: str) -> None:
+        """Give every function whose spec names ``name`` (a deferred variable) its value."""
+        keys = sorted(key for key, variable in self._deferred if variable == name)
+        if not keys:
+            raise ValueError(f"no function waits for the deferred environment variable {name}")
+        for key in keys:
+            self.functions[key].add_environment(name, value)
+            self._deferred.discard((key, name))
+
+    def check_deferred(self) -> None:
+        """Fail if a deferred environment variable was never set."""
+        if self._deferred:
+            unset = ", ".join(f"{key}: {name}" for key, name in sorted(self._deferred))
+            raise ValueError(f"deferred environment variables never set: {unset}")
 
     def __getitem__(self, key: str) -> lambda_.Function:
         return self.functions[key]

@@ -1,4 +1,5 @@
-"""The access-request state machine, loaded from its ASL file with the functions' ARNs substituted."""
+"""The state machines (access request, access expiry), loaded from their ASL files with the functions' ARNs
+substituted."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ class AccessRequestWorkflow(Construct):
     """A STANDARD, traced state machine that logs every event but never execution data.
 
     Execution data would carry task tokens (and request details) into the logs, so it stays out.
-    The state machine's role may invoke exactly the functions the ASL names.
+    The state machine's role may invoke exactly the functions the ASL names. ``definition`` says
+    which ASL file (the access-request workflow unless told otherwise; ``statemachine.ACCESS_EXPIRY``
+    for the access-expiry one), ``log_name`` ends its log group's name.
     """
 
     def __init__(
@@ -28,6 +31,8 @@ class AccessRequestWorkflow(Construct):
         *,
         functions: Mapping[str, lambda_.IFunction],
         log_retention: logs.RetentionDays,
+        definition: statemachine.Definition = statemachine.ACCESS_REQUEST,
+        log_name: str = "AccessRequest",
     ) -> None:
         super().__init__(scope, construct_id)
         # The /aws/vendedlogs/ prefix is what AWS recommends for Step Functions log groups: it keeps
@@ -35,15 +40,15 @@ class AccessRequestWorkflow(Construct):
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-AccessRequest",
+            log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-{log_name}",
             retention=log_retention,
         )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_file(str(statemachine.DEFINITION_PATH)),
-            definition_substitutions=statemachine.substitutions(
+            definition_body=sfn.DefinitionBody.from_file(str(definition.path)),
+            definition_substitutions=definition.substitutions(
                 {key: function.function_arn for key, function in functions.items()}
             ),
             tracing_enabled=True,
@@ -51,7 +56,7 @@ class AccessRequestWorkflow(Construct):
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
         )
-        invoked = [functions[key] for key in statemachine.PLACEHOLDERS.values()]
+        invoked = [functions[key] for key in dict.fromkeys(definition.placeholders.values())]
         for function in invoked:
             function.grant_invoke(self.state_machine)
 
@@ -67,7 +72,7 @@ class AccessRequestWorkflow(Construct):
         acknowledge(
             policy,
             "Added by CDK's grant_invoke: the wildcard covers only versions and aliases of each "
-            "workflow function.",
+            "function the state machine invokes.",
             *(
                 f"AwsSolutions-IAM5[Resource::<{stack.get_logical_id(_cfn(function))}.Arn>:*]"
                 for function in invoked

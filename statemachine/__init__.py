@@ -1,8 +1,10 @@
-"""The access-request workflow: its ASL definition and the functions it orchestrates.
+"""The access-request workflow: its ASL definitions and the functions they orchestrate.
 
 This module is the single list both the CDK stack and the offline runs build from: which
-functions exist, the handler and environment each needs, and which ``${Placeholder}`` in the
-ASL file stands for which function's ARN. It imports nothing from CDK.
+functions exist, the handler and environment each needs, which state machines exist
+(``DEFINITIONS``: the access-request workflow and the small access-expiry and approval-reminder
+ones) and which
+``${Placeholder}`` in each ASL file stands for which function's ARN. It imports nothing from CDK.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFINITION_PATH = Path(__file__).with_name("access_request.asl.json")
+EXPIRY_DEFINITION_PATH = Path(__file__).with_name("access_expiry.asl.json")
+REMINDER_DEFINITION_PATH = Path(__file__).with_name("access_reminder.asl.json")
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
 # Environment variables the handlers read at load (see lambdas/lakegate/settings.py).
@@ -25,6 +29,17 @@ PRODUCER_TOPIC_NAME = "PRODUCER_TOPIC_NAME"
 # Every function that writes the ledger puts each status change on this bus (lakegate.status_events).
 EVENT_BUS_NAME = "EVENT_BUS_NAME"
 REVOKE_FUNCTION_NAME = "REVOKE_FUNCTION_NAME"
+# Time-bound access: the expiry state machine grant_access starts for a request with duration_days.
+EXPIRY_STATE_MACHINE_ARN = "EXPIRY_STATE_MACHINE_ARN"
+# The length of a day in seconds: 86400 in the stack; the sandbox and the tests compress the clock
+# (1 makes a "day" of access pass in a second).
+ACCESS_DAY_SECONDS = "ACCESS_DAY_SECONDS"
+DAY_SECONDS = 86400
+# Approver reminder: request_approval starts the reminder state machine for a sensitive request, which
+# waits until APPROVAL_REMINDER_SECONDS before the approval deadline (0 disables reminders) and then
+# invokes request_approval again in its reminder mode.
+APPROVAL_REMINDER_SECONDS = "APPROVAL_REMINDER_SECONDS"
+REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
 # CENTRAL_SETTINGS_KEYS; the central stack writes it, the sandbox too, and the CLI reads it.
@@ -62,21 +77,24 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         key="request_approval",
         handler="handlers.request_approval.handler",
-        description="Emails the data owner Approve and Deny links through the producer's approval topic",
+        description="Emails the data owner Approve and Deny links, and one reminder, on the producer's topic",
         environment=(
             LEDGER_TABLE_NAME,
             EVENT_BUS_NAME,
             DECISION_BASE_URL,
             PRODUCER_ROLE_NAME,
             PRODUCER_TOPIC_NAME,
+            ACCESS_DAY_SECONDS,
+            APPROVAL_REMINDER_SECONDS,
+            REMINDER_STATE_MACHINE_ARN,
         ),
         placeholder="RequestApprovalFunctionArn",
     ),
     FunctionSpec(
         key="grant_access",
         handler="handlers.grant_access.handler",
-        description="Grants the requested Lake Formation permissions and records them",
-        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME),
+        description="Grants the requested Lake Formation permissions, records them, schedules their expiry",
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, EXPIRY_STATE_MACHINE_ARN, ACCESS_DAY_SECONDS),
         placeholder="GrantAccessFunctionArn",
     ),
     FunctionSpec(
@@ -108,31 +126,71 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 FUNCTIONS_BY_KEY: Mapping[str, FunctionSpec] = {spec.key: spec for spec in FUNCTIONS}
+# The access-request workflow's placeholders (each spec's ``placeholder``), kept for the callers of
+# the single-definition API below; ``DEFINITIONS`` lists every state machine.
 PLACEHOLDERS: Mapping[str, str] = {spec.placeholder: spec.key for spec in FUNCTIONS if spec.placeholder}
 
 
-def substitutions(function_arns: Mapping[str, str]) -> dict[str, str]:
-    """Map every ASL placeholder to the ARN of its function, given ARNs keyed by ``FunctionSpec.key``.
+@dataclass(frozen=True)
+class Definition:
+    """One state machine: its ASL file and which function each ``${Placeholder}`` in it stands for."""
 
-    Works the same for CDK tokens and for plain ARN strings, so the stack and the offline runs
-    share it.
-    """
-    missing = sorted(set(PLACEHOLDERS.values()) - set(function_arns))
-    if missing:
-        raise KeyError(f"no function ARN given for: {', '.join(missing)}")
-    return {placeholder: function_arns[key] for placeholder, key in PLACEHOLDERS.items()}
+    key: str
+    path: Path
+    placeholders: Mapping[str, str]  # placeholder -> FunctionSpec.key
+
+    def substitutions(self, function_arns: Mapping[str, str]) -> dict[str, str]:
+        """Map every placeholder to the ARN of its function, given ARNs keyed by ``FunctionSpec.key``.
+
+        Works the same for CDK tokens and for plain ARN strings, so the stack and the offline runs
+        share it.
+        """
+        missing = sorted(set(self.placeholders.values()) - set(function_arns))
+        if missing:
+            raise KeyError(f"no function ARN given for: {', '.join(missing)}")
+        return {placeholder: function_arns[key] for placeholder, key in self.placeholders.items()}
+
+    def placeholders_in_file(self, text: str | None = None) -> set[str]:
+        """The ``${Placeholder}`` names used in the ASL file (or in ``text``)."""
+        source = self.path.read_text(encoding="utf-8") if text is None else text
+        return set(_PLACEHOLDER.findall(source))
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """The ASL with every placeholder replaced, as CloudFormation does for the deployed stack."""
+        text = self.path.read_text(encoding="utf-8")
+        unknown = self.placeholders_in_file(text) - set(values)
+        if unknown:
+            raise KeyError(f"no value for placeholders: {', '.join(sorted(unknown))}")
+        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+ACCESS_REQUEST = Definition(key="access_request", path=DEFINITION_PATH, placeholders=PLACEHOLDERS)
+# Waits until a time-bound grant's expiry, then asks the revoke function to revoke it.
+ACCESS_EXPIRY = Definition(
+    key="access_expiry",
+    path=EXPIRY_DEFINITION_PATH,
+    placeholders={"RevokeAccessFunctionArn": "revoke_access"},
+)
+# Waits until the reminder time of a sensitive request, then has request_approval (in its reminder mode:
+# input {"request_id", "reminder": true}) email the owner once more with fresh links.
+ACCESS_REMINDER = Definition(
+    key="access_reminder",
+    path=REMINDER_DEFINITION_PATH,
+    placeholders={"RequestApprovalFunctionArn": "request_approval"},
+)
+DEFINITIONS: tuple[Definition, ...] = (ACCESS_REQUEST, ACCESS_EXPIRY, ACCESS_REMINDER)
+
+
+def substitutions(function_arns: Mapping[str, str]) -> dict[str, str]:
+    """The access-request workflow's substitutions (see ``Definition.substitutions``)."""
+    return ACCESS_REQUEST.substitutions(function_arns)
 
 
 def placeholders_in_definition(text: str | None = None) -> set[str]:
-    """The ``${Placeholder}`` names used in the ASL file (or in ``text``)."""
-    source = DEFINITION_PATH.read_text(encoding="utf-8") if text is None else text
-    return set(_PLACEHOLDER.findall(source))
+    """The ``${Placeholder}`` names used in the access-request ASL file (or in ``text``)."""
+    return ACCESS_REQUEST.placeholders_in_file(text)
 
 
 def render_definition(values: Mapping[str, str]) -> str:
-    """The ASL with every placeholder replaced, as CloudFormation does for the deployed stack."""
-    text = DEFINITION_PATH.read_text(encoding="utf-8")
-    unknown = placeholders_in_definition(text) - set(values)
-    if unknown:
-        raise KeyError(f"no value for placeholders: {', '.join(sorted(unknown))}")
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+    """The access-request ASL with every placeholder replaced."""
+    return ACCESS_REQUEST.render(values)

@@ -23,6 +23,7 @@ SETTINGS = ApprovalSettings(
     producer_role_name=settings.required("PRODUCER_ROLE_NAME"),
     producer_topic_name=settings.required("PRODUCER_TOPIC_NAME"),
     region=settings.required("AWS_REGION"),
+    access_day_seconds=settings.required_int("ACCESS_DAY_SECONDS"),
 )
 
 

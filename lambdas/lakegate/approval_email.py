@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from lakegate.access_expiry import DAY_SECONDS, access_expires_at
 from lakegate.access_request import AccessRequest
+from lakegate.ledger import timestamp, utc_now
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 _NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]")
@@ -21,14 +24,20 @@ class ApprovalEmail:
 
 
 def approval_email(
-    record: Mapping[str, Any], *, request_id: str, approve_link: str, deny_link: str
+    record: Mapping[str, Any],
+    *,
+    request_id: str,
+    approve_link: str,
+    deny_link: str,
+    now: datetime | None = None,
+    day_seconds: int = DAY_SECONDS,
 ) -> ApprovalEmail:
-    """Render the approval email for a ledger record."""
+    """Render the approval email for a ledger record (``now`` and ``day_seconds`` date the access expiry)."""
     request = AccessRequest.from_dict(record["request"])
     subject = _subject(f"Access request for {request.item_name} from account {request.consumer_account}")
     reasons = record.get("sensitivity_reasons") or []
     grantee = request.principal or f"the whole account {request.consumer_account} (with grant option)"
-    duration = f"{request.duration_days} days" if request.duration_days else "until revoked"
+    duration = access_period(request.duration_days, now=now or utc_now(), day_seconds=day_seconds)
     lines = [
         f"A consumer asks for access to {_one_line(request.item_name)}, which you own "
         f"as {_one_line(record.get('data_owner_name') or record.get('data_owner', ''))}.",
@@ -56,6 +65,15 @@ def approval_email(
         "press the button on that page. The links stop working once the request is decided or expires.",
     ]
     return ApprovalEmail(subject=subject, body="\n".join(lines) + "\n")
+
+
+def access_period(duration_days: int | None, *, now: datetime, day_seconds: int = DAY_SECONDS) -> str:
+    """How long access lasts, as the email and the decision page show it."""
+    if not duration_days:
+        return "until revoked"
+    until = timestamp(access_expires_at(now, duration_days, day_seconds=day_seconds))
+    days = f"{duration_days} day{'s' if duration_days != 1 else ''}"
+    return f"{days} after it is granted (until about {until} if approved now), then revoked automatically"
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from lakegate.access_request import AccessRequest
@@ -14,7 +15,11 @@ from lakegate.errors import CatalogItemNotFound, error_code, raise_if_transient
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
 
+logger = Logger(child=True)
+
 PII_FLAG = "pii_flag"
+# On a database or table: the most days of access a request for sensitive data in it may ask for.
+MAX_DURATION_DAYS = "max_duration_days"
 DATA_OWNER = "data_owner"
 DATA_OWNER_NAME = "data_owner_name"
 TABLES_PER_PAGE = 100  # the most GetTables returns in one page
@@ -23,6 +28,24 @@ TABLES_PER_PAGE = 100  # the most GetTables returns in one page
 def is_flagged(parameters: Mapping[str, str] | None) -> bool:
     """Whether catalog parameters mark an item sensitive (``pii_flag`` is ``true`` in any case)."""
     return str((parameters or {}).get(PII_FLAG, "")).strip().lower() == "true"
+
+
+def max_duration_days(parameters: Mapping[str, str] | None, item: str) -> int | None:
+    """The ``max_duration_days`` parameter as a positive whole number; a malformed value is ignored."""
+    raw = (parameters or {}).get(MAX_DURATION_DAYS)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        logger.warning(
+            f"ignoring {MAX_DURATION_DAYS}={raw!r} on {item}: not a positive whole number of days",
+            extra={"item": item, "value": str(raw)},
+        )
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,6 +60,7 @@ class Table:
     name: str
     flagged: bool
     columns: tuple[Column, ...]
+    max_duration_days: int | None = None
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name.lower() == name.lower()), None)
@@ -47,6 +71,7 @@ class Database:
     name: str
     flagged: bool
     parameters: Mapping[str, str]
+    max_duration_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,9 +86,9 @@ def read_scope(request: AccessRequest, *, glue: GlueClient) -> CatalogScope:
     """Read the database and the requested table, or every table of the database, with paging."""
     database = _database(request.database, glue)
     if request.table is None:
-        tables = tuple(_table(raw) for raw in _all_tables(request.database, glue))
+        tables = tuple(_table(raw, request.database) for raw in _all_tables(request.database, glue))
     else:
-        tables = (_table(get_table(request.database, request.table, glue=glue)),)
+        tables = (_table(get_table(request.database, request.table, glue=glue), request.database),)
     return CatalogScope(database=database, tables=tables)
 
 
@@ -86,7 +111,12 @@ def get_table(database: str, table: str, *, glue: GlueClient) -> Mapping[str, An
 def _database(name: str, glue: GlueClient) -> Database:
     raw = get_database(name, glue=glue)
     parameters = dict(raw.get("Parameters") or {})
-    return Database(name=raw["Name"], flagged=is_flagged(parameters), parameters=parameters)
+    return Database(
+        name=raw["Name"],
+        flagged=is_flagged(parameters),
+        parameters=parameters,
+        max_duration_days=max_duration_days(parameters, f"database {raw['Name']}"),
+    )
 
 
 def _all_tables(database: str, glue: GlueClient) -> Iterable[Mapping[str, Any]]:
@@ -98,7 +128,7 @@ def _all_tables(database: str, glue: GlueClient) -> Iterable[Mapping[str, Any]]:
         raise _translated(error, f"tables of database {database!r}") from error
 
 
-def _table(raw: Mapping[str, Any]) -> Table:
+def _table(raw: Mapping[str, Any], database: str) -> Table:
     descriptor = raw.get("StorageDescriptor") or {}
     columns = [
         Column(name=column["Name"], flagged=is_flagged(column.get("Parameters")))
@@ -108,7 +138,12 @@ def _table(raw: Mapping[str, Any]) -> Table:
         Column(name=key["Name"], flagged=is_flagged(key.get("Parameters")), partition_key=True)
         for key in raw.get("PartitionKeys") or ()
     ]
-    return Table(name=raw["Name"], flagged=is_flagged(raw.get("Parameters")), columns=tuple(columns))
+    return Table(
+        name=raw["Name"],
+        flagged=is_flagged(raw.get("Parameters")),
+        columns=tuple(columns),
+        max_duration_days=max_duration_days(raw.get("Parameters"), f"table {database}.{raw['Name']}"),
+    )
 
 
 def _translated(error: ClientError, what: str) -> Exception:

@@ -61,6 +61,7 @@ def conclude_request(
         "item": record.get("item"),
         "consumer_account": record.get("consumer_account"),
         "grants": record.get("grants", []),
+        "access_expires_at": record.get("access_expires_at"),
         "decided_by": record.get("decided_by"),
         "decision_comment": record.get("decision_comment"),
     }

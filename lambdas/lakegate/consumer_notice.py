@@ -31,6 +31,7 @@ def notice(record: Mapping[str, Any], status: str) -> dict[str, Any]:
         "principal": request.get("principal"),
         "permissions": request.get("permissions", []),
         "grants": record.get("grants", []),
+        "access_expires_at": record.get("access_expires_at"),
         "decided_by": record.get("decided_by"),
         "decision_comment": record.get("decision_comment"),
         "error": record.get("error"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakegate.access_request import AccessRequest, parse_request
 from lakegate.catalog import DATA_OWNER, DATA_OWNER_NAME, CatalogScope, read_scope
+from lakegate.duration_limit import require_duration_within_limit
 from lakegate.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwnerMissing, InvalidRequest
 from lakegate.ledger import Ledger, timestamp, utc_now
 from lakegate.sensitivity import assess
@@ -41,6 +42,7 @@ def evaluate_request(
     _require_columns(request, scope)
     data_owner, data_owner_name = _data_owner(scope)
     sensitivity = assess(request, scope)
+    require_duration_within_limit(request, scope, sensitive=sensitivity.sensitive)
     expires_at = timestamp(now + timedelta(seconds=approval_timeout_seconds))
     evaluation = {
         "sensitive": sensitivity.sensitive,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
+from lakegate.access_expiry import DAY_SECONDS
 from lakegate.approval_email import approval_email
 from lakegate.approval_links import APPROVE, DENY, decision_link, hash_secret, new_secret
 from lakegate.errors import ApprovalRequestFailed, InvalidRequest, error_code, raise_if_transient
@@ -35,6 +36,7 @@ class ApprovalSettings:
     producer_role_name: str
     producer_topic_name: str
     region: str
+    access_day_seconds: int = DAY_SECONDS  # dates the access expiry the email shows
 
     @property
     def partition(self) -> str:
@@ -85,6 +87,8 @@ def request_approval(
         request_id=request_id,
         approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
         deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
+        now=now,
+        day_seconds=settings.access_day_seconds,
     )
     sns = _producer_sns(owner, request_id, sts=sts, settings=settings)
     try:

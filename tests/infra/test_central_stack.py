@@ -485,3 +485,58 @@ def test_only_the_revoke_function_may_revoke_and_only_the_decision_function_may_
     assert decision["Properties"]["Environment"]["Variables"]["REVOKE_FUNCTION_NAME"] == {
         "Ref": logical_id(central.functions["revoke_access"])
     }
+
+
+# --- time-bound access -----------------------------------------------------------------------
+
+
+def test_the_expiry_state_machine_invokes_the_revoke_function_and_logs_like_the_workflow(
+    central: CentralStack, central_template: Template
+) -> None:
+    resources = central_template.to_json()["Resources"]
+    expiry = resources[logical_id(central.expiry_state_machine)]["Properties"]
+
+    assert expiry["DefinitionSubstitutions"] == {
+        "RevokeAccessFunctionArn": {"Fn::GetAtt": [logical_id(central.functions["revoke_access"]), "Arn"]}
+    }
+    assert expiry["StateMachineType"] == "STANDARD"
+    assert expiry["TracingConfiguration"] == {"Enabled": True}
+    logging = expiry["LoggingConfiguration"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", False)
+    log_group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert "AccessExpiry" in render(resources[log_group]["Properties"]["LogGroupName"])
+
+
+def test_the_expiry_state_machine_may_invoke_only_the_revoke_function(
+    central: CentralStack, central_template: Template
+) -> None:
+    expiry_role = logical_id(central.expiry_state_machine.role)
+    revoke = f"<{logical_id(central.functions['revoke_access'])}.Arn>"
+
+    assert resources_for(central_template, expiry_role, "lambda:InvokeFunction") == {revoke, f"{revoke}:*"}
+    assert {a for a in actions_of(central_template, expiry_role) if a.startswith("lambda:")} == {
+        "lambda:InvokeFunction"
+    }
+
+
+def test_only_grant_access_may_start_expiry_executions_and_only_on_the_expiry_state_machine(
+    central: CentralStack, central_template: Template
+) -> None:
+    expiry = f"<{logical_id(central.expiry_state_machine)}>"
+    for key in statemachine.FUNCTIONS_BY_KEY:
+        started = resources_for(central_template, role_id(central, key), "states:StartExecution")
+        assert started == ({expiry} if key == "grant_access" else set())
+    grant_states = {
+        a for a in actions_of(central_template, role_id(central, "grant_access")) if a.startswith("states:")
+    }
+    assert grant_states == {"states:StartExecution"}
+
+
+def test_grant_access_knows_the_expiry_state_machine_and_a_day_is_a_real_day(
+    central: CentralStack, central_template: Template
+) -> None:
+    grant = function_properties(central_template, central, "grant_access")["Environment"]["Variables"]
+    assert grant["EXPIRY_STATE_MACHINE_ARN"] == {"Ref": logical_id(central.expiry_state_machine)}
+    assert grant["ACCESS_DAY_SECONDS"] == "86400"
+    approval = function_properties(central_template, central, "request_approval")["Environment"]["Variables"]
+    assert approval["ACCESS_DAY_SECONDS"] == "86400"

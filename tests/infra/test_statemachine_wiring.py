@@ -28,3 +28,29 @@ def test_a_spec_naming_an_environment_variable_the_stack_cannot_fill_fails_the_b
 
     with pytest.raises(ValueError, match=r"'evaluate_request' needs .*LEDGER_TABLE_NAME"):
         WorkflowFunctions(stack, "Functions", environment={}, log_retention=logs.RetentionDays.ONE_DAY)
+
+
+def test_every_definitions_placeholders_name_functions_the_stack_builds(central: CentralStack) -> None:
+    for definition in statemachine.DEFINITIONS:
+        assert set(definition.placeholders.values()) <= set(central.functions)
+
+
+def test_a_deferred_environment_variable_left_unset_fails_the_build() -> None:
+    stack = Stack(App(), "Probe")
+    environment = {
+        name: "x"
+        for spec in statemachine.FUNCTIONS
+        for name in spec.environment
+        if name not in (statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME)
+    }
+    functions = WorkflowFunctions(
+        stack,
+        "Functions",
+        environment=environment,
+        function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
+        deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN,),
+        log_retention=logs.RetentionDays.ONE_DAY,
+    )
+
+    with pytest.raises(ValueError, match=r"never set: grant_access: EXPIRY_STATE_MACHINE_ARN"):
+        functions.check_deferred()

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
+from lakegate.access_expiry import ExpiryScheduler
 from lakegate.errors import CatalogItemNotFound, GrantFailed, RequestStateConflict, TransientAwsError
 from lakegate.grant_access import grant_access
-from lakegate.ledger import Ledger, Status
+from lakegate.ledger import Ledger, Status, timestamp
 from tests.ledger_records import CONSUMER, NOW, evaluated_fields
 
 pytestmark = pytest.mark.integration
@@ -120,3 +124,42 @@ def test_a_concurrent_modification_is_retried_by_the_workflow(ledger: Ledger) ->
     stubber.add_client_error("grant_permissions", service_error_code="ConcurrentModificationException")
     with stubber, pytest.raises(TransientAwsError):
         grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)
+
+
+class RecordingStepFunctions:
+    """Answers StartExecution like Step Functions: a second start of the same name is refused."""
+
+    def __init__(self) -> None:
+        self.started: list[dict[str, Any]] = []
+
+    def start_execution(self, **arguments: Any) -> dict[str, Any]:
+        if any(call["name"] == arguments["name"] for call in self.started):
+            raise ClientError({"Error": {"Code": "ExecutionAlreadyExists", "Message": "x"}}, "StartExecution")
+        self.started.append(arguments)
+        return {"executionArn": f"arn:execution:{arguments['name']}"}
+
+
+def test_a_time_bound_grant_records_its_expiry_and_schedules_one_revocation(
+    ledger: Ledger, lakeformation: Any
+) -> None:
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
+    fields["request"] = {**fields["request"], "duration_days": 2}
+    ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
+    stepfunctions = RecordingStepFunctions()
+    expiry = ExpiryScheduler("arn:expiry", stepfunctions=stepfunctions, day_seconds=86400)  # type: ignore[arg-type]
+
+    result = grant_access(
+        {"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, expiry=expiry, now=NOW
+    )
+    again = grant_access(
+        {"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, expiry=expiry, now=NOW
+    )
+
+    expected = timestamp(NOW + timedelta(days=2))
+    assert result["access_expires_at"] == again["access_expires_at"] == expected
+    record = ledger.require("r1")
+    assert record["access_expires_at"] == expected
+    assert record["history"][-1]["reason"].endswith(f"; until {expected}")
+    (started,) = stepfunctions.started
+    assert (started["stateMachineArn"], started["name"]) == ("arn:expiry", "r1-expiry")
+    assert json.loads(started["input"])["reason"] == "access for 2 days ended"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -25,6 +28,8 @@ def test_info_names_the_endpoint_accounts_and_every_resource(sandbox: RunningSan
     # What the info names exists in the emulator, in the account it says.
     sfn = sandbox.client("stepfunctions")
     assert sfn.describe_state_machine(stateMachineArn=info["state_machine_arn"])["status"] == "ACTIVE"
+    assert sfn.describe_state_machine(stateMachineArn=info["expiry_state_machine_arn"])["status"] == "ACTIVE"
+    assert info["access_day_seconds"] == 86400  # a real day unless --day-seconds compresses the clock
     assert sandbox.client("dynamodb").describe_table(TableName=info["ledger_table"])["Table"][
         "KeySchema"
     ] == [{"AttributeName": "request_id", "KeyType": "HASH"}]
@@ -55,3 +60,25 @@ def test_info_without_a_sandbox_is_one_clear_line() -> None:
     assert completed.returncode == 3
     assert completed.stderr.startswith("lakegate: no sandbox answers at http://127.0.0.1:9")
     assert len(completed.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("argv", "expected"), [([], 86400), (["--day-seconds", "1"], 1)])
+def test_day_seconds_is_passed_to_the_mesh(
+    argv: list[str], expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sandbox.server
+    from sandbox.__main__ import main
+
+    given: list[Any] = []
+
+    @contextmanager
+    def refuse_to_start(options: Any) -> Iterator[Any]:
+        given.append(options)
+        raise OSError("not started in this test")
+        yield
+
+    monkeypatch.setattr(sandbox.server, "running_sandbox", refuse_to_start)
+    monkeypatch.setattr("signal.signal", lambda *_: None)
+
+    assert main(argv) == 3
+    assert given[0].access_day_seconds == expected

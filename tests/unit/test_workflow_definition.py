@@ -17,8 +17,41 @@ DUMMY_ARNS = {
 }
 
 
+EXPIRY: dict[str, Any] = json.loads(statemachine.EXPIRY_DEFINITION_PATH.read_text(encoding="utf-8"))
+
+
 def test_the_placeholders_in_the_asl_are_exactly_the_listed_ones() -> None:
     assert statemachine.placeholders_in_definition() == set(statemachine.PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("definition", statemachine.DEFINITIONS, ids=lambda definition: definition.key)
+def test_each_definitions_placeholders_are_exactly_its_listed_ones_and_name_functions(
+    definition: statemachine.Definition,
+) -> None:
+    assert definition.placeholders_in_file() == set(definition.placeholders)
+    assert set(definition.placeholders.values()) <= set(statemachine.FUNCTIONS_BY_KEY)
+    rendered = json.loads(definition.render(definition.substitutions(DUMMY_ARNS)))
+    assert "${" not in json.dumps(rendered)
+
+
+def test_the_definitions_are_the_access_request_and_the_access_expiry_files() -> None:
+    assert [definition.key for definition in statemachine.DEFINITIONS] == ["access_request", "access_expiry"]
+    assert statemachine.ACCESS_REQUEST.path == statemachine.DEFINITION_PATH
+    assert statemachine.ACCESS_REQUEST.placeholders == statemachine.PLACEHOLDERS
+    assert statemachine.ACCESS_EXPIRY.placeholders == {"RevokeAccessFunctionArn": "revoke_access"}
+
+
+def test_the_expiry_machine_waits_for_the_expiry_then_revokes_as_lakegate_with_the_reason() -> None:
+    assert EXPIRY["StartAt"] == "Wait until access expires"
+    wait = EXPIRY["States"]["Wait until access expires"]
+    assert (wait["Type"], wait["TimestampPath"], wait["Next"]) == ("Wait", "$.expires_at", "Revoke access")
+    revoke = EXPIRY["States"]["Revoke access"]
+    assert revoke["Type"] == "Task" and revoke["End"] is True
+    assert revoke["Parameters"] == {"request_id.$": "$.request_id", "by": "lakegate", "reason.$": "$.reason"}
+    rendered = json.loads(statemachine.ACCESS_EXPIRY.render({"RevokeAccessFunctionArn": "arn:revoke"}))
+    assert rendered["States"]["Revoke access"]["Resource"] == "arn:revoke"
+    # The same transient retry as every task of the access-request workflow.
+    assert revoke["Retry"] == TASKS["Grant access"]["Retry"]
 
 
 def test_rendering_replaces_every_placeholder_with_its_functions_arn() -> None:
