@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # (GRANTED, DENIED, EXPIRED, FAILED, or one added later such as REVOKED).
 IN_PROGRESS = frozenset({Status.RECEIVED.value, Status.PENDING_APPROVAL.value, Status.APPROVED.value})
 # Ledger fields never shown: the hash of the link's secret and the token that resumes the workflow.
-PRIVATE_FIELDS = frozenset({"secret_hash", "task_token"})
+PRIVATE_FIELDS = frozenset({"secret_hash", "secret_hashes", "task_token"})
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

@@ -1,8 +1,8 @@
 """The lakegate mesh on moto: central, producer and consumer accounts with what the stacks create.
 
 ``OfflineMesh`` starts moto with real state machine execution, creates the central ledger,
-topics, status-event bus, functions and state machines (the access-request workflow and the
-access-expiry one, from the ASL files in ``statemachine/``),
+topics, status-event bus, functions and state machines (the access-request workflow, the
+access-expiry and the approval-reminder ones, from the ASL files in ``statemachine/``),
 the producer's approval topic and cross-account role, and routes every Lambda invocation to the
 project's own handlers in this process.
 """
@@ -58,12 +58,16 @@ class OfflineMesh:
     # The length of a day of access in seconds: the clock compression of time-bound access (1 lets
     # a request for 2 days of access expire 2 seconds after its grant).
     access_day_seconds: int = statemachine.DAY_SECONDS
+    # How long before the approval deadline the owner is reminded: 0 (the default here) sends no
+    # reminder; tests give a short approval timeout and a reminder a second or two before it.
+    approval_reminder_seconds: float = 0
     decision_base_url: str = DEFAULT_DECISION_BASE_URL
     region: str = REGION
     lambdas: InProcessLambdas = field(default_factory=InProcessLambdas)
     ledger_table: str = "lakegate-ledger"
     state_machine_arn: str = ""
     expiry_state_machine_arn: str = ""
+    reminder_state_machine_arn: str = ""
     notification_topic_arn: str = ""
     approval_topic_arn: str = ""
     event_bus_arn: str = ""
@@ -138,6 +142,9 @@ class OfflineMesh:
         # is known from its name before the functions exist, so it is created after them.
         expiry_name = "lakegate-access-expiry"
         expected_expiry_arn = f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{expiry_name}"
+        # Likewise the reminder state machine, which invokes request_approval and which it starts.
+        reminder_name = "lakegate-approval-reminder"
+        expected_reminder_arn = f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{reminder_name}"
         values = {
             statemachine.LEDGER_TABLE_NAME: self.ledger_table,
             statemachine.NOTIFICATION_TOPIC_ARN: self.notification_topic_arn,
@@ -150,6 +157,8 @@ class OfflineMesh:
             statemachine.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
             statemachine.EXPIRY_STATE_MACHINE_ARN: expected_expiry_arn,
             statemachine.ACCESS_DAY_SECONDS: str(self.access_day_seconds),
+            statemachine.APPROVAL_REMINDER_SECONDS: str(self.approval_reminder_seconds),
+            statemachine.REMINDER_STATE_MACHINE_ARN: expected_reminder_arn,
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")
@@ -190,6 +199,20 @@ class OfflineMesh:
             definition=expiry.render(expiry.substitutions(self.function_arns)),
             roleArn=expiry_role["Role"]["Arn"],
         )["stateMachineArn"]
+        reminder = statemachine.ACCESS_REMINDER
+        reminder_role = iam.create_role(
+            RoleName="lakegate-approval-reminder", AssumeRolePolicyDocument=_trust("states")
+        )
+        self.reminder_state_machine_arn = stepfunctions.create_state_machine(
+            name=reminder_name,
+            definition=reminder.render(reminder.substitutions(self.function_arns)),
+            roleArn=reminder_role["Role"]["Arn"],
+        )["stateMachineArn"]
+        if self.reminder_state_machine_arn != expected_reminder_arn:
+            raise RuntimeError(
+                f"the reminder state machine is {self.reminder_state_machine_arn}, "
+                f"but request_approval was told {expected_reminder_arn}"
+            )
         if self.expiry_state_machine_arn != expected_expiry_arn:
             raise RuntimeError(
                 f"the expiry state machine is {self.expiry_state_machine_arn}, "

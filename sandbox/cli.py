@@ -45,6 +45,13 @@ def register(subparsers: Any) -> None:
         help="how long owners have to decide (default 72)",
     )
     parser.add_argument(
+        "--approval-reminder-hours",
+        type=float,
+        default=0.0,
+        metavar="HOURS",
+        help="remind owners of an undecided request this long before it expires (default 0: no reminder)",
+    )
+    parser.add_argument(
         "--day-seconds",
         type=int,
         default=86400,
@@ -70,6 +77,13 @@ def start(arguments: argparse.Namespace) -> int:
     # Imported here: moto and the mesh are heavy, and only this command needs them.
     from sandbox.server import SandboxOptions, running_sandbox
 
+    reminder_seconds = arguments.approval_reminder_hours * 3600
+    if not 0 <= reminder_seconds < arguments.approval_timeout_hours * 3600:
+        print(
+            "lakegate: --approval-reminder-hours must be 0 or less than --approval-timeout-hours",
+            file=sys.stderr,
+        )
+        return 2
     if arguments.day_seconds < 1:
         print("lakegate: --day-seconds must be a positive number of seconds", file=sys.stderr)
         return 2
@@ -80,6 +94,7 @@ def start(arguments: argparse.Namespace) -> int:
         sample_data=not arguments.no_sample_data,
         approval_timeout_seconds=max(1, round(arguments.approval_timeout_hours * 3600)),
         access_day_seconds=arguments.day_seconds,
+        approval_reminder_seconds=reminder_seconds,
     )
     print(f"starting the lakegate sandbox on {options.endpoint} ...", file=sys.stderr, flush=True)
     stop = threading.Event()

@@ -44,6 +44,8 @@ class SandboxOptions:
     approval_timeout_seconds: int = 72 * 3600
     # Clock compression for time-bound access: how many seconds a "day" of access lasts.
     access_day_seconds: int = 86400
+    # Approver reminder: seconds before the approval deadline; 0 (the default here) sends none.
+    approval_reminder_seconds: float = 0
 
     @property
     def endpoint(self) -> str:
@@ -76,6 +78,7 @@ class Sandbox:
             },
             "state_machine_arn": self.mesh.state_machine_arn,
             "expiry_state_machine_arn": self.mesh.expiry_state_machine_arn,
+            "reminder_state_machine_arn": self.mesh.reminder_state_machine_arn,
             "access_day_seconds": self.options.access_day_seconds,
             "ledger_table": self.mesh.ledger_table,
             "approval_topic_arn": self.mesh.approval_topic_arn,
@@ -100,6 +103,7 @@ def running_sandbox(options: SandboxOptions) -> Iterator[Sandbox]:
         mesh = OfflineMesh(
             approval_timeout_seconds=options.approval_timeout_seconds,
             access_day_seconds=options.access_day_seconds,
+            approval_reminder_seconds=options.approval_reminder_seconds,
             decision_base_url=options.web_url,
         )
         stack.enter_context(mesh.lambdas.installed())

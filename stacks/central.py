@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnElement, CfnOutput, Stack
+from aws_cdk import ArnFormat, CfnElement, CfnOutput, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -110,6 +110,17 @@ class CentralStack(Stack):
         )
         self.http_api: apigwv2.HttpApi = decision_api.http_api
 
+        # The approval-reminder state machine invokes request_approval, and request_approval starts it:
+        # its ARN comes from a fixed name, not from the resource, so there is no dependency cycle.
+        reminder_name = f"{self.stack_name}-ApprovalReminder"
+        if len(reminder_name) > 80:
+            raise ValueError(f"stack name {self.stack_name!r} is too long to name the reminder state machine")
+        reminder_arn = self.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=reminder_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         functions = WorkflowFunctions(
             self,
             "Functions",
@@ -122,6 +133,8 @@ class CentralStack(Stack):
                 statemachine.PRODUCER_TOPIC_NAME: config.producer_topic_name,
                 statemachine.EVENT_BUS_NAME: self.event_bus.event_bus_name,
                 statemachine.ACCESS_DAY_SECONDS: str(statemachine.DAY_SECONDS),
+                statemachine.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
+                statemachine.REMINDER_STATE_MACHINE_ARN: reminder_arn,
             },
             role_names={"request_approval": config.approval_publisher_role_name},
             function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
@@ -156,6 +169,19 @@ class CentralStack(Stack):
             statemachine.EXPIRY_STATE_MACHINE_ARN, self.expiry_state_machine.state_machine_arn
         )
         functions.check_deferred()
+        # Approver reminder: request_approval starts one execution per request it emails (when the
+        # reminder time is ahead); it waits until then and invokes request_approval's reminder mode.
+        reminder = AccessRequestWorkflow(
+            self,
+            "ReminderWorkflow",
+            functions=self.functions,
+            log_retention=retention,
+            definition=statemachine.ACCESS_REMINDER,
+            log_name="ApprovalReminder",
+            state_machine_name=reminder_name,
+        )
+        self.reminder_state_machine: sfn.StateMachine = reminder.state_machine
+        self.reminder_state_machine_arn = reminder_arn
 
         self._grant(config)
         self._acknowledge_generated_statements()
@@ -178,6 +204,12 @@ class CentralStack(Stack):
             "ExpiryStateMachineArn",
             value=self.expiry_state_machine.state_machine_arn,
             description="Ends time-bound access: one execution per grant with duration_days",
+        )
+        CfnOutput(
+            self,
+            "ReminderStateMachineArn",
+            value=self.reminder_state_machine.state_machine_arn,
+            description="Reminds data owners of undecided requests: one execution per request emailed",
         )
         CfnOutput(self, "LedgerTableName", value=self.table.table_name)
         CfnOutput(self, "NotificationTopicArn", value=self.topic.topic_arn)
@@ -249,6 +281,15 @@ class CentralStack(Stack):
 
         self.state_machine.grant_task_response(self.functions["decision_api"])
         self.expiry_state_machine.grant_start_execution(self.functions["grant_access"])
+        # By the reminder state machine's ARN from its fixed name (granting on the resource would make a
+        # cycle: it invokes request_approval).
+        self.roles["request_approval"].add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="StartApprovalReminder",
+                actions=["states:StartExecution"],
+                resources=[self.reminder_state_machine_arn],
+            )
+        )
 
     def _acknowledge_generated_statements(self) -> None:
         """Acknowledge, on each default policy, the wildcards CDK's own grants produce."""

@@ -70,6 +70,9 @@ class LakegateConfig:
     central_account_id: str | None = None
     # How long the owner has to decide before the request ends EXPIRED (1 to 8760).
     approval_timeout_hours: int = 72
+    # How many hours before that deadline an undecided sensitive request's owner gets one reminder
+    # email with fresh links (0 disables reminders; otherwise below approval_timeout_hours).
+    approval_reminder_hours: int = 24
     # Physical names of the producer account's approval topic and cross-account role.
     producer_topic_name: str = "DataLakeSharingApproval"
     producer_role_name: str = "ProducerWorkflowRole"
@@ -99,6 +102,13 @@ class LakegateConfig:
         if self.central_account_id is not None:
             _check_account_id("central_account_id", self.central_account_id)
         _check_int_range("approval_timeout_hours", self.approval_timeout_hours, 1, 8760)
+        _check_int_range("approval_reminder_hours", self.approval_reminder_hours, 0, 8759)
+        if self.approval_reminder_hours >= self.approval_timeout_hours:
+            raise ConfigError(
+                "approval_reminder_hours",
+                "must be 0 (no reminder) or less than approval_timeout_hours "
+                f"({self.approval_timeout_hours}), got {self.approval_reminder_hours}",
+            )
         _check_pattern(
             "producer_topic_name", self.producer_topic_name, _TOPIC_NAME, "1-256 letters, digits, - or _"
         )
@@ -151,6 +161,11 @@ class LakegateConfig:
     def approval_timeout_seconds(self) -> int:
         """How long the workflow waits for the data owner's decision."""
         return self.approval_timeout_hours * 3600
+
+    @property
+    def approval_reminder_seconds(self) -> int:
+        """How long before the approval deadline the owner is reminded (0: never)."""
+        return self.approval_reminder_hours * 3600
 
     @classmethod
     def from_app(cls, scope: Construct) -> LakegateConfig:
@@ -234,6 +249,7 @@ def _parse_str_list(key: str, value: Any) -> tuple[str, ...]:
 
 _PARSERS = {
     "approval_timeout_hours": _parse_int,
+    "approval_reminder_hours": _parse_int,
     "producer_account_ids": _parse_str_list,
     "approver_emails": _parse_str_list,
     "decision_api_rate_limit": _parse_number,

@@ -18,10 +18,11 @@ from stacks.nag import acknowledge
 class AccessRequestWorkflow(Construct):
     """A STANDARD, traced state machine that logs every event but never execution data.
 
-    Execution data would carry task tokens (and request details) into the logs, so it stays out.
-    The state machine's role may invoke exactly the functions the ASL names. ``definition`` says
-    which ASL file (the access-request workflow unless told otherwise; ``statemachine.ACCESS_EXPIRY``
-    for the access-expiry one), ``log_name`` ends its log group's name.
+        Execution data would carry task tokens (and request details) into the logs, so it stays out.
+        The state machine's role may invoke exactly the functions the ASL names. ``definition`` says
+        which ASL file (the access-request workflow unless told otherwise; ``statemachine.ACCESS_EXPIRY``
+        for the access-expiry one), ``log_name`` ends its log group's name, ``state_machine_name`` fixes its
+    name (for a state machine whose ARN a function it invokes must know: the approval-reminder one).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class AccessRequestWorkflow(Construct):
         log_retention: logs.RetentionDays,
         definition: statemachine.Definition = statemachine.ACCESS_REQUEST,
         log_name: str = "AccessRequest",
+        state_machine_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # The /aws/vendedlogs/ prefix is what AWS recommends for Step Functions log groups: it keeps
@@ -47,6 +49,7 @@ class AccessRequestWorkflow(Construct):
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
+            state_machine_name=state_machine_name,
             definition_body=sfn.DefinitionBody.from_file(str(definition.path)),
             definition_substitutions=definition.substitutions(
                 {key: function.function_arn for key, function in functions.items()}

@@ -5,9 +5,10 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lakegate import settings
+from lakegate.approval_reminder import ReminderScheduler, reminder_seconds_from
 from lakegate.ledger import Ledger
 from lakegate.observability import TRACED_MODULES, loaded
-from lakegate.request_approval import ApprovalSettings, request_approval
+from lakegate.request_approval import ApprovalSettings, request_approval, send_reminder
 from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
@@ -25,12 +26,20 @@ SETTINGS = ApprovalSettings(
     region=settings.required("AWS_REGION"),
     access_day_seconds=settings.required_int("ACCESS_DAY_SECONDS"),
 )
+REMINDERS = ReminderScheduler(
+    settings.required("REMINDER_STATE_MACHINE_ARN"),
+    stepfunctions=boto3.client("stepfunctions"),
+    reminder_seconds=reminder_seconds_from(settings.required("APPROVAL_REMINDER_SECONDS")),
+)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return request_approval(event, ledger=LEDGER, sts=STS, settings=SETTINGS)
+    # Two modes: the workflow's approval step, and the reminder state machine's {"reminder": true}.
+    if event.get("reminder"):
+        return send_reminder(event, ledger=LEDGER, sts=STS, settings=SETTINGS)
+    return request_approval(event, ledger=LEDGER, sts=STS, settings=SETTINGS, reminders=REMINDERS)
 
 
 loaded()

@@ -66,12 +66,17 @@ def expiry_execution_name(request_id: str) -> str:
     A longer request id is cut and a hash of the whole id keeps two long ids with the same start
     from sharing one expiry execution (the second would be refused as already existing).
     """
-    name = request_id + EXPIRY_SUFFIX
+    return suffixed_execution_name(request_id, EXPIRY_SUFFIX)
+
+
+def suffixed_execution_name(request_id: str, suffix: str) -> str:
+    """``<request_id><suffix>`` within the 80 characters of an execution name (see above)."""
+    name = request_id + suffix
     if len(name) <= MAX_EXECUTION_NAME_LENGTH:
         return name
     digest = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:_HASH_LENGTH]
-    keep = MAX_EXECUTION_NAME_LENGTH - len(EXPIRY_SUFFIX) - _HASH_LENGTH - 1
-    return f"{request_id[:keep]}-{digest}{EXPIRY_SUFFIX}"
+    keep = MAX_EXECUTION_NAME_LENGTH - len(suffix) - _HASH_LENGTH - 1
+    return f"{request_id[:keep]}-{digest}{suffix}"
 
 
 @dataclass(frozen=True)

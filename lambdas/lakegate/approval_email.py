@@ -31,14 +31,31 @@ def approval_email(
     deny_link: str,
     now: datetime | None = None,
     day_seconds: int = DAY_SECONDS,
+    reminder: bool = False,
 ) -> ApprovalEmail:
-    """Render the approval email for a ledger record (``now`` and ``day_seconds`` date the access expiry)."""
+    """Render the approval email for a ledger record (``now`` and ``day_seconds`` date the access expiry).
+
+    With ``reminder``, the one reminder of a request still undecided: the same email, its subject
+    starting "Reminder:", with a first paragraph saying when the request expires.
+    """
     request = AccessRequest.from_dict(record["request"])
-    subject = _subject(f"Access request for {request.item_name} from account {request.consumer_account}")
+    about = f"ccess request for {request.item_name} from account {request.consumer_account}"
+    subject = _subject(f"Reminder: a{about}" if reminder else f"A{about}")
+    expires_at = record.get("approval_expires_at", "unknown")
+    opening = (
+        [
+            f"Reminder: this request is still waiting for your decision; this request expires at "
+            f"{expires_at}. The links below are new; those of the first email work too.",
+            "",
+        ]
+        if reminder
+        else []
+    )
     reasons = record.get("sensitivity_reasons") or []
     grantee = request.principal or f"the whole account {request.consumer_account} (with grant option)"
     duration = access_period(request.duration_days, now=now or utc_now(), day_seconds=day_seconds)
     lines = [
+        *opening,
         f"A consumer asks for access to {_one_line(request.item_name)}, which you own "
         f"as {_one_line(record.get('data_owner_name') or record.get('data_owner', ''))}.",
         "",
@@ -52,7 +69,7 @@ def approval_email(
         f"Justification:     {_one_line(request.justification or 'not given')}",
         f"Access for:        {duration}",
         f"Request id:        {request_id}",
-        f"Decide before:     {record.get('approval_expires_at', 'unknown')} (the request expires then)",
+        f"Decide before:     {expires_at} (the request expires then)",
         "",
         "Why this needs your approval:",
         *[f"  - {_one_line(reason)}" for reason in reasons],

@@ -1,7 +1,8 @@
 """Single-use approval secrets and the links that carry them.
 
 A link carries the request id and a random secret, never the task token; the ledger keeps
-only the secret's SHA-256, so a ledger reader cannot forge a decision.
+only the secret's SHA-256, so a ledger reader cannot forge a decision. A request has one secret per
+email its owner got (the approval email and at most one reminder): any of them decides it, once.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 SECRET_BYTES = 32
@@ -32,6 +35,25 @@ def secret_matches(secret: str | None, stored_hash: str | None) -> bool:
     if not secret or not stored_hash:
         return False
     return hmac.compare_digest(hash_secret(secret), stored_hash)
+
+
+def secret_matches_any(secret: str | None, stored_hashes: Iterable[str | None]) -> bool:
+    """Whether ``secret`` matches one of the hashes stored for a request (its first email's, a reminder's)."""
+    # No short-circuit: every hash is compared, so the time taken does not say which one matched.
+    results = [secret_matches(secret, stored_hash) for stored_hash in stored_hashes]
+    return any(results)
+
+
+def valid_secret_hashes(record: Mapping[str, Any]) -> list[str]:
+    """The hashes of every secret whose links may decide the request.
+
+    ``secret_hashes`` holds the first email's and the reminder's; ``secret_hash`` is the single hash
+    records written before reminders existed carry.
+    """
+    hashes = [str(value) for value in record.get("secret_hashes") or [] if value]
+    if record.get("secret_hash"):
+        hashes.append(str(record["secret_hash"]))
+    return hashes
 
 
 def request_path(request_id: str) -> str:

@@ -1,7 +1,8 @@
 """Taking a data owner's decision, from an approval link or from the owner's AWS identity.
 
 Both ways share one claim: a conditional ledger update (still pending, not expired, and for a
-link the same secret) that also removes the task token, so a request is decided at most once.
+link one of the request's secrets: the approval email's or the reminder's) that also removes the
+task token, so a request is decided at most once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lakegate.approval_links import ACTIONS, APPROVE, hash_secret, secret_matches
+from lakegate.approval_links import ACTIONS, APPROVE, hash_secret, secret_matches_any, valid_secret_hashes
 from lakegate.errors import LakegateError, RequestNotFound, error_code
 from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, StatusConflict, timestamp, utc_now
 
@@ -112,7 +113,7 @@ def open_link(
     record = ledger.get(request_id)
     if record is None:
         raise RequestNotFound(f"request {request_id} is not known")
-    if not secret_matches(secret, record.get("secret_hash")):
+    if not secret_matches_any(secret, valid_secret_hashes(record)):
         raise LinkRejected("this link is not valid for the request")
     _require_pending(record, now)
     return record
@@ -147,7 +148,12 @@ def take_decision(
         decision,
         decided_by=f"{decision.approver or 'data owner'} (email link)",
         via="the approval link",
-        condition=("secret_hash = :hash", {":hash": hash_secret(secret or "")}),
+        # Any of the request's secrets (the first email's, the reminder's); records from before
+        # reminders keep their one hash in secret_hash.
+        condition=(
+            "(contains(secret_hashes, :hash) OR secret_hash = :hash)",
+            {":hash": hash_secret(secret or "")},
+        ),
         ledger=ledger,
         sfn=sfn,
         now=now,

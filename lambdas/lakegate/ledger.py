@@ -286,6 +286,68 @@ class Ledger:
             raise_if_transient(error, f"updating request {request_id}")
             raise
 
+    def claim_reminder(self, request_id: str, *, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+        """Mark the request reminded and add ``secret_hash`` to its valid link secrets, at most once.
+
+        One conditional update: the request must be PENDING_APPROVAL, before its approval deadline
+        and not reminded yet. Returns the record after it, or None when the condition does not hold
+        (decided, expired, or reminded already). The status does not change: no history entry, no event.
+        """
+        at = timestamp(now)
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": request_id}},
+                UpdateExpression=(
+                    "SET #reminded_at = :at, #updated_at = :at, "
+                    "#hashes = list_append(if_not_exists(#hashes, :empty), :hash)"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(#key) AND #status = :pending AND attribute_not_exists(#reminded_at) "
+                    "AND #deadline > :at"
+                ),
+                ExpressionAttributeNames={
+                    "#key": KEY,
+                    "#status": "status",
+                    "#reminded_at": "reminded_at",
+                    "#updated_at": "updated_at",
+                    "#hashes": "secret_hashes",
+                    "#deadline": "approval_expires_at",
+                },
+                ExpressionAttributeValues={
+                    ":at": {"S": at},
+                    ":pending": {"S": Status.PENDING_APPROVAL.value},
+                    ":empty": {"L": []},
+                    ":hash": {"L": [{"S": secret_hash}]},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return None
+            raise_if_transient(error, f"recording the reminder of request {request_id}")
+            raise
+        return _from_item(response["Attributes"])
+
+    def release_reminder(self, request_id: str, *, reminded_at: str) -> None:
+        """Undo ``claim_reminder``'s mark when the reminder could not be sent, so a retry sends it.
+
+        The added secret hash stays: its secret was never sent anywhere.
+        """
+        try:
+            self._dynamodb.update_item(
+                TableName=self.table_name,
+                Key={KEY: {"S": request_id}},
+                UpdateExpression="REMOVE #reminded_at",
+                ConditionExpression="#reminded_at = :at",
+                ExpressionAttributeNames={"#reminded_at": "reminded_at"},
+                ExpressionAttributeValues={":at": {"S": reminded_at}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise_if_transient(error, f"releasing the reminder of request {request_id}")
+                raise
+
     def record_failure(self, request_id: str, *, error: str, cause: str, now: datetime) -> dict[str, Any]:
         """Mark the request FAILED with its error and cause, creating the record if evaluation never did."""
         at = timestamp(now)

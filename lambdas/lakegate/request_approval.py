@@ -1,4 +1,10 @@
-"""Step 2 (sensitive requests): ask the data owner through the producer account's approval topic."""
+"""Step 2 (sensitive requests): ask the data owner through the producer account's approval topic.
+
+The function has two modes. Called by the workflow (``request_id`` and ``task_token``) it emails the
+approval links and schedules the reminder; called by the approval-reminder state machine
+(``request_id`` and ``"reminder": true``) it sends that one reminder with fresh links (see
+lakegate.approval_reminder). Both publish with the one role the producer accounts trust.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,16 @@ import boto3
 from botocore.exceptions import ClientError
 
 from lakegate.access_expiry import DAY_SECONDS
-from lakegate.approval_email import approval_email
+from lakegate.approval_email import ApprovalEmail, approval_email
 from lakegate.approval_links import APPROVE, DENY, decision_link, hash_secret, new_secret
-from lakegate.errors import ApprovalRequestFailed, InvalidRequest, error_code, raise_if_transient
+from lakegate.approval_reminder import ReminderScheduler
+from lakegate.errors import (
+    ApprovalRequestFailed,
+    InvalidRequest,
+    RequestNotFound,
+    error_code,
+    raise_if_transient,
+)
 from lakegate.ledger import SYSTEM_ACTOR, Ledger, Status, utc_now
 
 if TYPE_CHECKING:
@@ -55,10 +68,15 @@ def request_approval(
     ledger: Ledger,
     sts: STSClient,
     settings: ApprovalSettings,
+    reminders: ReminderScheduler | None = None,
     now: datetime | None = None,
     make_secret: Callable[[], str] = new_secret,
 ) -> dict[str, Any]:
-    """Store a fresh secret and the task token, then email both links to the data owner."""
+    """Store a fresh secret and the task token, email both links to the data owner, schedule the reminder.
+
+    With ``reminders``, the reminder execution is started once the email is out, if the reminder time
+    is still ahead.
+    """
     now = now or utc_now()
     request_id = event.get("request_id")
     task_token = event.get("task_token")
@@ -77,10 +95,11 @@ def request_approval(
         reason=f"asked data owner {owner} on {topic_arn}",
         now=now,
         set_fields={
-            "secret_hash": hash_secret(secret),
+            "secret_hashes": [hash_secret(secret)],
             "task_token": task_token,
             "approval_topic": topic_arn,
         },
+        remove_fields=("secret_hash",),
     )
     email = approval_email(
         record,
@@ -90,6 +109,72 @@ def request_approval(
         now=now,
         day_seconds=settings.access_day_seconds,
     )
+    message_id = _publish(email, owner, request_id, topic_arn, sts=sts, settings=settings)
+    result: dict[str, Any] = {"request_id": request_id, "approval_topic": topic_arn, "message_id": message_id}
+    if reminders is not None:
+        scheduled = reminders.schedule(
+            request_id, approval_expires_at=record.get("approval_expires_at"), now=now
+        )
+        if scheduled is not None:
+            result["remind_at"] = scheduled["remind_at"]
+    return result
+
+
+def send_reminder(
+    event: Mapping[str, Any],
+    *,
+    ledger: Ledger,
+    sts: STSClient,
+    settings: ApprovalSettings,
+    now: datetime | None = None,
+    make_secret: Callable[[], str] = new_secret,
+) -> dict[str, Any]:
+    """The reminder mode: email the owner of a request still undecided once more, with fresh links.
+
+    Only a request still PENDING_APPROVAL, before its deadline and not reminded yet gets it: the
+    ledger claim (``reminded_at`` and the new secret's hash added to the valid ones) decides, so a
+    second call sends nothing. The first email's links keep working.
+    """
+    now = now or utc_now()
+    request_id = event.get("request_id")
+    if not request_id:
+        raise InvalidRequest("request_id: the reminder state machine must pass it")
+    secret = make_secret()
+    record = ledger.claim_reminder(request_id, secret_hash=hash_secret(secret), now=now)
+    if record is None:
+        current = ledger.get(request_id)
+        if current is None:
+            raise RequestNotFound(f"request {request_id} is not in the ledger")
+        return {"request_id": request_id, "reminded": False, "status": current.get("status")}
+    owner = record["data_owner"]
+    topic_arn = settings.topic_arn(owner)
+    email = approval_email(
+        record,
+        request_id=request_id,
+        approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
+        deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
+        now=now,
+        day_seconds=settings.access_day_seconds,
+        reminder=True,
+    )
+    try:
+        message_id = _publish(email, owner, request_id, topic_arn, sts=sts, settings=settings)
+    except Exception:
+        # Not sent: let the state machine's retry (or a later call) send it.
+        ledger.release_reminder(request_id, reminded_at=record["reminded_at"])
+        raise
+    return {"request_id": request_id, "reminded": True, "approval_topic": topic_arn, "message_id": message_id}
+
+
+def _publish(
+    email: ApprovalEmail,
+    owner: str,
+    request_id: str,
+    topic_arn: str,
+    *,
+    sts: STSClient,
+    settings: ApprovalSettings,
+) -> str:
     sns = _producer_sns(owner, request_id, sts=sts, settings=settings)
     try:
         response = sns.publish(TopicArn=topic_arn, Subject=email.subject, Message=email.body)
@@ -99,7 +184,7 @@ def request_approval(
             f"could not publish to the approval topic {topic_arn}: {error_code(error)}; "
             "check that the producer stack is deployed in that account and region"
         ) from error
-    return {"request_id": request_id, "approval_topic": topic_arn, "message_id": response["MessageId"]}
+    return response["MessageId"]
 
 
 def _producer_sns(owner: str, request_id: str, *, sts: STSClient, settings: ApprovalSettings) -> SNSClient:

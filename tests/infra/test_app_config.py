@@ -80,6 +80,9 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
         ("approval_timeout_hours", True, "whole number"),
         ("approval_timeout_hours", 0, "from 1 to 8760"),
         ("approval_timeout_hours", 8761, "from 1 to 8760"),
+        ("approval_reminder_hours", -1, "from 0 to 8759"),
+        ("approval_reminder_hours", 2.5, "whole number"),
+        ("approval_reminder_hours", 72, "less than approval_timeout_hours (72)"),
         ("producer_account_ids", ["2222"], "12-digit"),
         ("producer_account_ids", [222222222222], "list of strings"),
         ("producer_account_ids", "[222222222222", "valid JSON list"),
@@ -103,3 +106,10 @@ def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: s
     assert raised.value.key == key
     assert f"'{key}'" in str(raised.value)
     assert problem in str(raised.value)
+
+
+def test_the_approver_reminder_defaults_to_a_day_before_the_deadline_and_zero_turns_it_off() -> None:
+    assert LakegateConfig().approval_reminder_seconds == 24 * 3600
+    assert LakegateConfig.from_context({"approval_reminder_hours": "0"}).approval_reminder_seconds == 0
+    config = LakegateConfig.from_context({"approval_timeout_hours": "12", "approval_reminder_hours": "2"})
+    assert config.approval_reminder_seconds == 2 * 3600

@@ -523,9 +523,11 @@ def test_only_grant_access_may_start_expiry_executions_and_only_on_the_expiry_st
     central: CentralStack, central_template: Template
 ) -> None:
     expiry = f"<{logical_id(central.expiry_state_machine)}>"
+    reminder = render(central.resolve(central.reminder_state_machine_arn))
     for key in statemachine.FUNCTIONS_BY_KEY:
         started = resources_for(central_template, role_id(central, key), "states:StartExecution")
-        assert started == ({expiry} if key == "grant_access" else set())
+        expected = {"grant_access": {expiry}, "request_approval": {reminder}}.get(key, set())
+        assert started == expected
     grant_states = {
         a for a in actions_of(central_template, role_id(central, "grant_access")) if a.startswith("states:")
     }
@@ -540,3 +542,56 @@ def test_grant_access_knows_the_expiry_state_machine_and_a_day_is_a_real_day(
     assert grant["ACCESS_DAY_SECONDS"] == "86400"
     approval = function_properties(central_template, central, "request_approval")["Environment"]["Variables"]
     assert approval["ACCESS_DAY_SECONDS"] == "86400"
+
+
+# --- approver reminder -----------------------------------------------------------------------
+
+
+def test_the_reminder_state_machine_invokes_request_approval_and_logs_like_the_workflow(
+    central: CentralStack, central_template: Template
+) -> None:
+    resources = central_template.to_json()["Resources"]
+    reminder = resources[logical_id(central.reminder_state_machine)]["Properties"]
+
+    assert reminder["DefinitionSubstitutions"] == {
+        "RequestApprovalFunctionArn": {
+            "Fn::GetAtt": [logical_id(central.functions["request_approval"]), "Arn"]
+        }
+    }
+    assert reminder["StateMachineType"] == "STANDARD"
+    assert reminder["TracingConfiguration"] == {"Enabled": True}
+    logging = reminder["LoggingConfiguration"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", False)
+    log_group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert "ApprovalReminder" in render(resources[log_group]["Properties"]["LogGroupName"])
+
+
+def test_the_reminder_state_machine_may_invoke_only_request_approval(
+    central: CentralStack, central_template: Template
+) -> None:
+    reminder_role = logical_id(central.reminder_state_machine.role)
+    approval = f"<{logical_id(central.functions['request_approval'])}.Arn>"
+
+    assert resources_for(central_template, reminder_role, "lambda:InvokeFunction") == {
+        approval,
+        f"{approval}:*",
+    }
+    assert {a for a in actions_of(central_template, reminder_role) if a.startswith("lambda:")} == {
+        "lambda:InvokeFunction"
+    }
+
+
+def test_request_approval_knows_the_reminder_state_machine_by_its_fixed_name_and_the_period(
+    central: CentralStack, central_template: Template
+) -> None:
+    resources = central_template.to_json()["Resources"]
+    name = resources[logical_id(central.reminder_state_machine)]["Properties"]["StateMachineName"]
+    approval = function_properties(central_template, central, "request_approval")["Environment"]["Variables"]
+
+    assert name == f"{central.stack_name}-ApprovalReminder"
+    arn = render(approval["REMINDER_STATE_MACHINE_ARN"])
+    assert arn.endswith(f":states:eu-west-1:999999999999:stateMachine:{name}")
+    assert approval["APPROVAL_REMINDER_SECONDS"] == str(24 * 3600)
+    approval_role = role_id(central, "request_approval")
+    states = {a for a in actions_of(central_template, approval_role) if a.startswith("states:")}
+    assert states == {"states:StartExecution"}

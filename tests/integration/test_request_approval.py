@@ -71,7 +71,7 @@ def test_the_email_lands_on_the_owners_topic_and_only_the_secret_hash_is_kept(pe
     assert "Deny:    https://decide.example/requests/req-1?action=deny&secret=s3cret" in envelope["Message"]
     record = pending.require("req-1")
     assert record["status"] == Status.PENDING_APPROVAL
-    assert record["secret_hash"] == hash_secret("s3cret")
+    assert record["secret_hashes"] == [hash_secret("s3cret")]
     assert record["task_token"] == "token-1"
     assert "s3cret" not in json.dumps(record)
 

@@ -18,6 +18,7 @@ DUMMY_ARNS = {
 
 
 EXPIRY: dict[str, Any] = json.loads(statemachine.EXPIRY_DEFINITION_PATH.read_text(encoding="utf-8"))
+REMINDER: dict[str, Any] = json.loads(statemachine.REMINDER_DEFINITION_PATH.read_text(encoding="utf-8"))
 
 
 def test_the_placeholders_in_the_asl_are_exactly_the_listed_ones() -> None:
@@ -34,8 +35,13 @@ def test_each_definitions_placeholders_are_exactly_its_listed_ones_and_name_func
     assert "${" not in json.dumps(rendered)
 
 
-def test_the_definitions_are_the_access_request_and_the_access_expiry_files() -> None:
-    assert [definition.key for definition in statemachine.DEFINITIONS] == ["access_request", "access_expiry"]
+def test_the_definitions_are_the_access_request_the_access_expiry_and_the_reminder_files() -> None:
+    assert [definition.key for definition in statemachine.DEFINITIONS] == [
+        "access_request",
+        "access_expiry",
+        "access_reminder",
+    ]
+    assert statemachine.ACCESS_REMINDER.placeholders == {"RequestApprovalFunctionArn": "request_approval"}
     assert statemachine.ACCESS_REQUEST.path == statemachine.DEFINITION_PATH
     assert statemachine.ACCESS_REQUEST.placeholders == statemachine.PLACEHOLDERS
     assert statemachine.ACCESS_EXPIRY.placeholders == {"RevokeAccessFunctionArn": "revoke_access"}
@@ -114,3 +120,23 @@ def test_each_handler_reads_exactly_the_environment_its_function_declares(
     assert f"def {function}(" in source
     # handlers/__init__ pauses garbage collection while handlers load; each must resume it.
     assert source.rstrip().endswith("\nloaded()")
+
+
+def test_the_reminder_machine_waits_for_the_reminder_time_then_calls_request_approvals_reminder_mode() -> (
+    None
+):
+    assert REMINDER["StartAt"] == "Wait until the reminder time"
+    wait = REMINDER["States"]["Wait until the reminder time"]
+    assert (wait["Type"], wait["TimestampPath"], wait["Next"]) == (
+        "Wait",
+        "$.remind_at",
+        "Remind the data owner",
+    )
+    remind = REMINDER["States"]["Remind the data owner"]
+    assert remind["Type"] == "Task" and remind["End"] is True
+    assert remind["Parameters"] == {"request_id.$": "$.request_id", "reminder": True}
+    assert remind["Retry"] == TASKS["Grant access"]["Retry"]
+    spec = statemachine.FUNCTIONS_BY_KEY["request_approval"]
+    assert {statemachine.APPROVAL_REMINDER_SECONDS, statemachine.REMINDER_STATE_MACHINE_ARN} <= set(
+        spec.environment
+    )
