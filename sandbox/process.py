@@ -45,15 +45,15 @@ class SandboxProcess:
 
 
 @contextmanager
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """Start the sandbox as a user does, wait until it answers, and stop it after the block."""
+def sandbox_process(*options: str) -> Iterator[SandboxProcess]:
+    """Start the sandbox as a user does (with ``options``), wait until it answers, stop it after the block."""
     port, web_port = free_port(), free_port()
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "MOTO_"))
     }
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--port", str(port), "--web-port", str(web_port)],
+            [sys.executable, "-m", "sandbox", "--port", str(port), "--web-port", str(web_port), *options],
             cwd=ROOT,
             env=environment,
             stdout=log,

@@ -1,0 +1,60 @@
+"""A grant's whole life in the sandbox, with its clock compressed: granted, expired, revoked, asked again."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sandbox.process import sandbox_process
+from tests.sandbox.conftest import RunningSandbox
+from tests.sandbox.test_end_to_end import lakegate, status_of
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(scope="module")
+def fast_sandbox() -> Iterator[RunningSandbox]:
+    """A sandbox where a day lasts one second."""
+    with sandbox_process("--day-seconds", "1") as running:
+        yield RunningSandbox(info=running.info)
+
+
+def wait_for(sandbox: RunningSandbox, request_id: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = status_of(sandbox, request_id)
+        if record["status"] == status:
+            return record
+        time.sleep(0.3)
+    raise AssertionError(f"{request_id} never became {status}")
+
+
+def test_time_bound_access_is_revoked_when_it_ends_and_can_be_asked_for_again(
+    fast_sandbox: RunningSandbox,
+) -> None:
+    consumer = fast_sandbox.info["accounts"]["consumer"]
+    principal = f"arn:aws:iam::{consumer}:role/ShortLived"
+    asked = ("request", "--database", "sales", "--table", "orders", "--consumer", consumer,
+             "--principal", principal, "--duration-days", "2", "--wait", "--json")  # fmt: skip
+
+    # GIVEN access for two (one-second) days, granted at once
+    first = lakegate(fast_sandbox, *asked)
+    assert first.returncode == 0, first.stderr
+    request_id = json.loads(first.stdout)["request_id"]
+    granted = status_of(fast_sandbox, request_id)
+    assert granted["status"] == "GRANTED" and granted["access_expires_at"]
+
+    # WHEN the days have passed THEN exactly its grant is gone and the ledger says why
+    revoked = wait_for(fast_sandbox, request_id, "REVOKED")
+    assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("lakegate", "access for 2 days ended")
+    permissions = fast_sandbox.client("lakeformation").list_permissions()["PrincipalResourcePermissions"]
+    assert principal not in [entry["Principal"]["DataLakePrincipalIdentifier"] for entry in permissions]
+
+    # AND the consumer can ask again: a new request, granted like the first
+    second = lakegate(fast_sandbox, *asked)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["request_id"] == f"{request_id}-2"
