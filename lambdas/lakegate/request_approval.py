@@ -101,14 +101,7 @@ def request_approval(
         },
         remove_fields=("secret_hash",),
     )
-    email = approval_email(
-        record,
-        request_id=request_id,
-        approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
-        deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
-        now=now,
-        day_seconds=settings.access_day_seconds,
-    )
+    email = _email(record, request_id, secret, settings=settings, now=now, reminder=False)
     message_id = _publish(email, owner, request_id, topic_arn, sts=sts, settings=settings)
     result: dict[str, Any] = {"request_id": request_id, "approval_topic": topic_arn, "message_id": message_id}
     if reminders is not None:
@@ -118,6 +111,27 @@ def request_approval(
         if scheduled is not None:
             result["remind_at"] = scheduled["remind_at"]
     return result
+
+
+def _email(
+    record: Mapping[str, Any],
+    request_id: str,
+    secret: str,
+    *,
+    settings: ApprovalSettings,
+    now: datetime,
+    reminder: bool,
+) -> ApprovalEmail:
+    """The owner's email for ``record``, with Approve and Deny links carrying ``secret``."""
+    return approval_email(
+        record,
+        request_id=request_id,
+        approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
+        deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
+        now=now,
+        day_seconds=settings.access_day_seconds,
+        reminder=reminder,
+    )
 
 
 def send_reminder(
@@ -148,15 +162,7 @@ def send_reminder(
         return {"request_id": request_id, "reminded": False, "status": current.get("status")}
     owner = record["data_owner"]
     topic_arn = settings.topic_arn(owner)
-    email = approval_email(
-        record,
-        request_id=request_id,
-        approve_link=decision_link(settings.decision_base_url, request_id, APPROVE, secret),
-        deny_link=decision_link(settings.decision_base_url, request_id, DENY, secret),
-        now=now,
-        day_seconds=settings.access_day_seconds,
-        reminder=True,
-    )
+    email = _email(record, request_id, secret, settings=settings, now=now, reminder=True)
     try:
         message_id = _publish(email, owner, request_id, topic_arn, sts=sts, settings=settings)
     except Exception:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from sandbox.process import sandbox_process
 from tests.sandbox.conftest import RunningSandbox
-from tests.sandbox.test_end_to_end import lakegate, status_of
+from tests.sandbox.test_end_to_end import lakegate, status_of, wait_for_status
 
 pytestmark = pytest.mark.sandbox
 
@@ -21,16 +19,6 @@ def fast_sandbox() -> Iterator[RunningSandbox]:
     """A sandbox where a day lasts one second."""
     with sandbox_process("--day-seconds", "1") as running:
         yield RunningSandbox(info=running.info)
-
-
-def wait_for(sandbox: RunningSandbox, request_id: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = status_of(sandbox, request_id)
-        if record["status"] == status:
-            return record
-        time.sleep(0.3)
-    raise AssertionError(f"{request_id} never became {status}")
 
 
 def test_time_bound_access_is_revoked_when_it_ends_and_can_be_asked_for_again(
@@ -49,7 +37,7 @@ def test_time_bound_access_is_revoked_when_it_ends_and_can_be_asked_for_again(
     assert granted["status"] == "GRANTED" and granted["access_expires_at"]
 
     # WHEN the days have passed THEN exactly its grant is gone and the ledger says why
-    revoked = wait_for(fast_sandbox, request_id, "REVOKED")
+    revoked = wait_for_status(fast_sandbox, request_id, "REVOKED")
     assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("lakegate", "access for 2 days ended")
     permissions = fast_sandbox.client("lakeformation").list_permissions()["PrincipalResourcePermissions"]
     assert principal not in [entry["Principal"]["DataLakePrincipalIdentifier"] for entry in permissions]
