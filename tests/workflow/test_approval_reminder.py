@@ -23,7 +23,7 @@ pytestmark = pytest.mark.workflow
 def reminding_mesh() -> Iterator[OfflineMesh]:
     with (
         dummy_aws_credentials(),
-        offline_mesh(approval_timeout_seconds=4, approval_reminder_seconds=2) as built,
+        offline_mesh(approval_timeout_seconds=8, approval_reminder_seconds=4) as built,
     ):
         build_catalog(built)
         yield built

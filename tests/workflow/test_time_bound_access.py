@@ -65,7 +65,7 @@ def notice_with_status(
 def test_a_time_bound_grant_is_revoked_by_itself_when_its_days_are_over(
     fast_mesh: OfflineMesh, request_id: str
 ) -> None:
-    result = output(fast_mesh.run(request("sales", "orders", duration_days=2), request_id))
+    result = output(fast_mesh.run(request("sales", "orders", duration_days=3), request_id))
     assert result["status"] == "GRANTED"
     record = fast_mesh.ledger_record(request_id)
     assert record is not None and record["access_expires_at"] == result["access_expires_at"]
@@ -77,9 +77,9 @@ def test_a_time_bound_grant_is_revoked_by_itself_when_its_days_are_over(
 
     revoked = wait_for_status(fast_mesh, request_id, "REVOKED")
 
-    assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("lakegate", "access for 2 days ended")
+    assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("lakegate", "access for 3 days ended")
     last = revoked["history"][-1]
-    assert (last["status"], last["by"], last["reason"]) == ("REVOKED", "lakegate", "access for 2 days ended")
+    assert (last["status"], last["by"], last["reason"]) == ("REVOKED", "lakegate", "access for 3 days ended")
     # moto's Wait state truncates the seconds left to a whole number, so it may end up to a second early
     # (Step Functions waits until the timestamp).
     ended, expiry = (datetime.fromisoformat(revoked[name]) for name in ("revoked_at", "access_expires_at"))
