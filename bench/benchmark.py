@@ -150,6 +150,7 @@ BASELINE_MODULE = "-"
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL")  # the only variables a cold-start child inherits
 
 # Dummy values for the settings the handlers read at load (statemachine.FunctionSpec.environment).
+_STATE_MACHINES = f"arn:aws:states:{REGION}:123456789012:stateMachine"
 DUMMY_SETTINGS: Mapping[str, str] = {
     statemachine.LEDGER_TABLE_NAME: "lakegate-ledger",
     statemachine.NOTIFICATION_TOPIC_ARN: f"arn:aws:sns:{REGION}:123456789012:lakegate-consumer-notifications",
@@ -158,6 +159,11 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     statemachine.PRODUCER_ROLE_NAME: "ProducerWorkflowRole",
     statemachine.PRODUCER_TOPIC_NAME: "DataLakeSharingApproval",
     statemachine.EVENT_BUS_NAME: "lakegate",
+    statemachine.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
+    statemachine.EXPIRY_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-expiry",
+    statemachine.ACCESS_DAY_SECONDS: "86400",
+    statemachine.APPROVAL_REMINDER_SECONDS: "86400",
+    statemachine.REMINDER_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-reminder",
 }
 
 _started = time.perf_counter()

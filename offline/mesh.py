@@ -182,42 +182,19 @@ class OfflineMesh:
             handler = load_handler(spec.handler, {**environment, "AWS_REGION": self.region})
             self.lambdas.register(function["FunctionName"], function["FunctionArn"], handler)
             self.function_arns[spec.key] = function["FunctionArn"]
-        stepfunctions = self.client("stepfunctions")
-        definition = statemachine.render_definition(statemachine.substitutions(self.function_arns))
-        machine_role = iam.create_role(
-            RoleName="lakegate-state-machine", AssumeRolePolicyDocument=_trust("states")
+        self.state_machine_arn = self._create_state_machine(
+            statemachine.ACCESS_REQUEST, "lakegate-access-request"
         )
-        self.state_machine_arn = stepfunctions.create_state_machine(
-            name="lakegate-access-request", definition=definition, roleArn=machine_role["Role"]["Arn"]
-        )["stateMachineArn"]
-        expiry = statemachine.ACCESS_EXPIRY
-        expiry_role = iam.create_role(
-            RoleName="lakegate-access-expiry", AssumeRolePolicyDocument=_trust("states")
+        self.expiry_state_machine_arn = self._create_state_machine(statemachine.ACCESS_EXPIRY, expiry_name)
+        self.reminder_state_machine_arn = self._create_state_machine(
+            statemachine.ACCESS_REMINDER, reminder_name
         )
-        self.expiry_state_machine_arn = stepfunctions.create_state_machine(
-            name=expiry_name,
-            definition=expiry.render(expiry.substitutions(self.function_arns)),
-            roleArn=expiry_role["Role"]["Arn"],
-        )["stateMachineArn"]
-        reminder = statemachine.ACCESS_REMINDER
-        reminder_role = iam.create_role(
-            RoleName="lakegate-approval-reminder", AssumeRolePolicyDocument=_trust("states")
-        )
-        self.reminder_state_machine_arn = stepfunctions.create_state_machine(
-            name=reminder_name,
-            definition=reminder.render(reminder.substitutions(self.function_arns)),
-            roleArn=reminder_role["Role"]["Arn"],
-        )["stateMachineArn"]
-        if self.reminder_state_machine_arn != expected_reminder_arn:
-            raise RuntimeError(
-                f"the reminder state machine is {self.reminder_state_machine_arn}, "
-                f"but request_approval was told {expected_reminder_arn}"
-            )
-        if self.expiry_state_machine_arn != expected_expiry_arn:
-            raise RuntimeError(
-                f"the expiry state machine is {self.expiry_state_machine_arn}, "
-                f"but grant_access was told {expected_expiry_arn}"
-            )
+        for created, told, who in (
+            (self.expiry_state_machine_arn, expected_expiry_arn, "grant_access"),
+            (self.reminder_state_machine_arn, expected_reminder_arn, "request_approval"),
+        ):
+            if created != told:
+                raise RuntimeError(f"the state machine is {created}, but {who} was told {told}")
         for account in (CENTRAL_ACCOUNT, PRODUCER_ACCOUNT):
             # The producer's copy lets its data owners run `lakegate approve` with their own credentials.
             self.client("ssm", account).put_parameter(
@@ -237,6 +214,16 @@ class OfflineMesh:
             "owner_decision_url": self.decision_base_url,
             "notification_topic_arn": self.notification_topic_arn,
         }
+
+    def _create_state_machine(self, definition: statemachine.Definition, name: str) -> str:
+        """A state machine from one of the ASL files, with this mesh's function ARNs substituted."""
+        role = self.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=_trust("states"))
+        created = self.client("stepfunctions").create_state_machine(
+            name=name,
+            definition=definition.render(definition.substitutions(self.function_arns)),
+            roleArn=role["Role"]["Arn"],
+        )
+        return str(created["stateMachineArn"])
 
     def _subscribe_queue(self, account: str, topic_arn: str, name: str) -> str:
         sqs = self.client("sqs", account)

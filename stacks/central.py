@@ -137,9 +137,8 @@ class CentralStack(Stack):
                 statemachine.REMINDER_STATE_MACHINE_ARN: reminder_arn,
             },
             role_names={"request_approval": config.approval_publisher_role_name},
-            function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
             # The expiry state machine invokes the revoke function, so it exists only after the functions.
-            deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN,),
+            deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME),
             log_retention=retention,
         )
         self.functions: Mapping[str, lambda_.Function] = functions.functions
@@ -167,6 +166,9 @@ class CentralStack(Stack):
         self.expiry_state_machine: sfn.StateMachine = expiry.state_machine
         functions.set_deferred(
             statemachine.EXPIRY_STATE_MACHINE_ARN, self.expiry_state_machine.state_machine_arn
+        )
+        functions.set_deferred(
+            statemachine.REVOKE_FUNCTION_NAME, self.functions["revoke_access"].function_name
         )
         functions.check_deferred()
         # Approver reminder: request_approval starts one execution per request it emails (when the

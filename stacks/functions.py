@@ -31,9 +31,9 @@ def function_construct_id(key: str) -> str:
 class WorkflowFunctions(Construct):
     """Every function of the workflow, built from its spec with one shared code asset.
 
-    ``environment`` holds the value of each environment variable a spec may name;
-    ``function_names`` maps a variable to the key of the function whose name it carries (that
-    function is built first); a spec naming a variable in neither fails the synth. ``role_names``
+    ``environment`` holds the value of each environment variable a spec may name; a variable in
+    ``deferred_environment`` is given later with ``set_deferred`` (values that exist only once the
+    functions do); a spec naming a variable in neither fails the synth. ``role_names``
     fixes the physical name of a function's role where another account must trust exactly that role.
     """
 
@@ -45,7 +45,6 @@ class WorkflowFunctions(Construct):
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
         role_names: Mapping[str, str] | None = None,
-        function_names: Mapping[str, str] | None = None,
         deferred_environment: Collection[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
@@ -71,19 +70,11 @@ class WorkflowFunctions(Construct):
 
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
-        function_names = function_names or {}
-        referenced = set(function_names.values())
-        for spec in sorted(statemachine.FUNCTIONS, key=lambda spec: spec.key not in referenced):
-            values = {
-                **environment,
-                **{
-                    variable: self.functions[key].function_name
-                    for variable, key in function_names.items()
-                    if key in self.functions
-                },
-            }
+        for spec in statemachine.FUNCTIONS:
             missing = [
-                name for name in spec.environment if name not in values and name not in deferred_environment
+                name
+                for name in spec.environment
+                if name not in environment and name not in deferred_environment
             ]
             if missing:
                 raise ValueError(
@@ -111,7 +102,11 @@ class WorkflowFunctions(Construct):
                 code=code,
                 description=spec.description,
                 environment={
-                    **{variable: values[variable] for variable in spec.environment if variable in values},
+                    **{
+                        variable: environment[variable]
+                        for variable in spec.environment
+                        if variable in environment
+                    },
                     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 },
                 layers=[powertools],

@@ -7,20 +7,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lakegate import settings
 from lakegate.decision_api import build_app
-from lakegate.ledger import Ledger
+from lakegate.ledger import workflow_ledger
 from lakegate.observability import TRACED_MODULES, loaded
 from lakegate.revocation_client import RevokeFunction
-from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
 APP = build_app(
-    ledger=Ledger(
-        settings.required("LEDGER_TABLE_NAME"),
-        dynamodb=boto3.client("dynamodb"),
-        events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
-        # A decision already claimed must still reach the workflow; its next step puts the event.
-        defer_failed_events=True,
+    # A decision already claimed must still reach the workflow; its next step puts the event.
+    ledger=workflow_ledger(
+        settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"), defer_failed_events=True
     ),
     sfn=boto3.client("stepfunctions"),
     revoker=RevokeFunction(settings.required("REVOKE_FUNCTION_NAME"), lambda_client=boto3.client("lambda")),

@@ -6,17 +6,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lakegate import settings
 from lakegate.evaluate_request import evaluate_request
-from lakegate.ledger import Ledger
+from lakegate.ledger import workflow_ledger
 from lakegate.observability import TRACED_MODULES, loaded
-from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-LEDGER = Ledger(
-    settings.required("LEDGER_TABLE_NAME"),
-    dynamodb=boto3.client("dynamodb"),
-    events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
-)
+LEDGER = workflow_ledger(settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"))
 GLUE = boto3.client("glue")
 APPROVAL_TIMEOUT_SECONDS = settings.required_int("APPROVAL_TIMEOUT_SECONDS")
 

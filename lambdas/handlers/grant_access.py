@@ -7,17 +7,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate import settings
 from lakegate.access_expiry import ExpiryScheduler
 from lakegate.grant_access import grant_access
-from lakegate.ledger import Ledger
+from lakegate.ledger import workflow_ledger
 from lakegate.observability import TRACED_MODULES, loaded
-from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-LEDGER = Ledger(
-    settings.required("LEDGER_TABLE_NAME"),
-    dynamodb=boto3.client("dynamodb"),
-    events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
-)
+LEDGER = workflow_ledger(settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"))
 LAKEFORMATION = boto3.client("lakeformation")
 EXPIRY = ExpiryScheduler(
     settings.required("EXPIRY_STATE_MACHINE_ARN"),

@@ -6,18 +6,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lakegate import settings
 from lakegate.approval_reminder import ReminderScheduler, reminder_seconds_from
-from lakegate.ledger import Ledger
+from lakegate.ledger import workflow_ledger
 from lakegate.observability import TRACED_MODULES, loaded
 from lakegate.request_approval import ApprovalSettings, request_approval, send_reminder
-from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-LEDGER = Ledger(
-    settings.required("LEDGER_TABLE_NAME"),
-    dynamodb=boto3.client("dynamodb"),
-    events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
-)
+LEDGER = workflow_ledger(settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"))
 STS = boto3.client("sts")
 SETTINGS = ApprovalSettings(
     decision_base_url=settings.required("DECISION_BASE_URL"),

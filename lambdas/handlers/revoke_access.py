@@ -6,18 +6,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lakegate import settings
 from lakegate.consumer_notice import ConsumerNotifier
-from lakegate.ledger import Ledger
+from lakegate.ledger import workflow_ledger
 from lakegate.observability import TRACED_MODULES, loaded
 from lakegate.revoke_access import revoke_access
-from lakegate.status_events import StatusEventPublisher
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-LEDGER = Ledger(
-    settings.required("LEDGER_TABLE_NAME"),
-    dynamodb=boto3.client("dynamodb"),
-    events=StatusEventPublisher(settings.required("EVENT_BUS_NAME"), events=boto3.client("events")),
-)
+LEDGER = workflow_ledger(settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"))
 NOTIFIER = ConsumerNotifier(settings.required("NOTIFICATION_TOPIC_ARN"), sns=boto3.client("sns"))
 LAKEFORMATION = boto3.client("lakeformation")
 

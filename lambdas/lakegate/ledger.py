@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -499,3 +500,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+def workflow_ledger(table_name: str, event_bus_name: str, *, defer_failed_events: bool = False) -> Ledger:
+    """The ledger a workflow function writes, whose status changes also go to the event bus."""
+    return Ledger(
+        table_name,
+        dynamodb=boto3.client("dynamodb"),
+        events=StatusEventPublisher(event_bus_name, events=boto3.client("events")),
+        defer_failed_events=defer_failed_events,
+    )

@@ -47,10 +47,10 @@ def test_a_deferred_environment_variable_left_unset_fails_the_build() -> None:
         stack,
         "Functions",
         environment=environment,
-        function_names={statemachine.REVOKE_FUNCTION_NAME: "revoke_access"},
-        deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN,),
+        deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME),
         log_retention=logs.RetentionDays.ONE_DAY,
     )
+    functions.set_deferred(statemachine.REVOKE_FUNCTION_NAME, "revoke")
 
     with pytest.raises(ValueError, match=r"never set: grant_access: EXPIRY_STATE_MACHINE_ARN"):
         functions.check_deferred()
