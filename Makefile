@@ -60,7 +60,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy lambdas lakegate_cli sandbox offline
+	$(BIN)/mypy lambdas lakegate_cli sandbox offline stacks
 
 test: lint typecheck
 	$(BIN)/python -m pytest

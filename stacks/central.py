@@ -22,6 +22,7 @@ import statemachine
 from stacks import permissions
 from stacks.central_settings import CentralSettings
 from stacks.config import LakegateConfig
+from stacks.datazone_bridge import S3SubscriptionFulfilment, SubscriptionAutoApproval
 from stacks.decision_api import DecisionApi
 from stacks.event_bus import StatusEventBus
 from stacks.functions import WorkflowFunctions
@@ -187,6 +188,7 @@ class CentralStack(Stack):
 
         self._grant(config)
         self._acknowledge_generated_statements()
+        self.datazone_approval, self.s3_fulfilment = self._datazone_bridge(config, retention)
 
         self.settings = CentralSettings(
             self,
@@ -247,6 +249,55 @@ class CentralStack(Stack):
             value=self.roles["grant_access"].role_arn,
             description="Make this role a Lake Formation data lake administrator so it can grant",
         )
+
+    def _datazone_bridge(
+        self, config: LakegateConfig, retention: logs.RetentionDays
+    ) -> tuple[SubscriptionAutoApproval | None, S3SubscriptionFulfilment | None]:
+        """The SageMaker Catalog (DataZone) bridge's parts that are enabled, with their outputs."""
+        approval = fulfilment = None
+        if config.datazone_auto_approval:
+            assert config.datazone_domain_id is not None  # LakegateConfig requires it
+            approval = SubscriptionAutoApproval(
+                self,
+                "DataZoneAutoApproval",
+                domain_id=config.datazone_domain_id,
+                rules_json=config.datazone_rules_json(),
+                key=self.key,
+                producer_account_ids=config.producer_account_ids,
+                log_retention=retention,
+            )
+            CfnOutput(
+                self,
+                "SubscriptionDecisionTopicArn",
+                value=approval.topic.topic_arn,
+                description="Subscribe here to hear how SageMaker Catalog subscription requests were decided",
+            )
+            CfnOutput(
+                self,
+                "AutoApprovalRoleArn",
+                value=approval.role.role_arn,
+                description="Make this role a member of each producing DataZone project the rules decide for",
+            )
+        if config.datazone_s3_fulfilment:
+            assert config.datazone_domain_id is not None  # LakegateConfig requires it
+            fulfilment = S3SubscriptionFulfilment(
+                self,
+                "DataZoneS3Fulfilment",
+                domain_id=config.datazone_domain_id,
+                key=self.key,
+                role_name=config.datazone_fulfilment_role_name,
+                policy_role_name=config.datazone_s3_policy_role_name,
+                bucket_accounts=config.datazone_bucket_accounts,
+                producer_account_ids=config.producer_account_ids,
+                log_retention=retention,
+            )
+            CfnOutput(
+                self,
+                "S3FulfilmentRoleArn",
+                value=fulfilment.role.role_arn,
+                description="Trusted by the S3 policy-editor role in every producer account",
+            )
+        return approval, fulfilment
 
     def _grant(self, config: LakegateConfig) -> None:
         """Who may do what, beyond writing their own logs."""

@@ -1,9 +1,10 @@
 """lakegate's deployment settings: CDK context turned into one frozen, validated object.
 
 Every key is documented with its default in ``cdk.json``. Values given on the command line
-(``cdk synth -c key=value``) always arrive as strings, so numbers and lists are also accepted in
-their written form: ``-c approval_timeout_hours=48``, ``-c producer_account_ids=111111111111,222222222222``
-or ``-c 'producer_account_ids=["111111111111"]'``.
+(``cdk synth -c key=value``) always arrive as strings, so numbers, booleans, lists and objects are also
+accepted in their written form: ``-c approval_timeout_hours=48``, ``-c datazone_auto_approval=true``,
+``-c producer_account_ids=111111111111,222222222222``, ``-c 'producer_account_ids=["111111111111"]'`` or
+``-c 'datazone_bucket_accounts={"sales-data": "222222222222"}'``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from constructs import Construct
+
+from lakegate.datazone_rules import RulesError, compact_json
+
+# Where relative paths in the context (datazone_rules_file) start: the app directory, next to cdk.json.
+APP_DIR = Path(__file__).resolve().parents[1]
+# Lambda allows 4 KB for all environment variables together; the rules must leave room for the rest.
+MAX_RULES_JSON_LENGTH = 3500
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -26,6 +35,11 @@ _LINK_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _GLUE_NAME = re.compile(r"[a-z][a-z0-9_]{0,254}")
 # A custom EventBridge bus name; "/" is left out because only partner buses ("aws.partner/...") use it.
 _EVENT_BUS_NAME = re.compile(r"[A-Za-z0-9._-]{1,256}")
+# SageMaker Catalog (DataZone) domain identifiers (API reference: ^dzd[-_][a-zA-Z0-9_-]{1,36}$).
+_DATAZONE_DOMAIN_ID = re.compile(r"dzd[-_][a-zA-Z0-9_-]{1,36}")
+# S3 general purpose bucket names: 3-63 lower-case letters, digits, '.' or '-', starting and ending with
+# a letter or digit.
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # The retention periods CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays).
 LOG_RETENTION_DAYS = (
@@ -97,6 +111,21 @@ class LakegateConfig:
     resource_link_database: str = "lakegate_shared"
     # Central stack: a consumer's RAM invitation still pending after this many hours is reported.
     stale_invitation_hours: int = 6  # RAM invitations for Glue resources expire after 12 hours
+    # Central stack, optional SageMaker Catalog (DataZone) bridge: the domain both parts act on; required
+    # when either is enabled.
+    datazone_domain_id: str | None = None
+    # Part 1: decide the domain's subscription requests by the rules document, read from
+    # datazone_rules_file (relative to the app directory) unless datazone_rules gives it inline.
+    datazone_auto_approval: bool = False
+    datazone_rules_file: str = "datazone-rules.json"
+    datazone_rules: Mapping[str, Any] | None = None
+    # Part 2: fulfil subscriptions to S3 assets by editing bucket policies through a role in the bucket's
+    # account: the central function's fixed role name (trusted by that role), the role the producer
+    # stack creates, and which account owns each bucket.
+    datazone_s3_fulfilment: bool = False
+    datazone_fulfilment_role_name: str = "LakegateS3Fulfilment"
+    datazone_s3_policy_role_name: str = "LakegateS3PolicyEditor"
+    datazone_bucket_accounts: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.central_account_id is not None:
@@ -156,6 +185,33 @@ class LakegateConfig:
         )
         # A week at most: no RAM invitation lives longer (Glue resources' expire after 12 hours).
         _check_int_range("stale_invitation_hours", self.stale_invitation_hours, 1, 168)
+        self._check_datazone()
+
+    def _check_datazone(self) -> None:
+        for key in ("datazone_auto_approval", "datazone_s3_fulfilment"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(key, f"must be true or false, got {getattr(self, key)!r}")
+        if self.datazone_domain_id is not None:
+            _check_pattern(
+                "datazone_domain_id",
+                self.datazone_domain_id,
+                _DATAZONE_DOMAIN_ID,
+                "a DataZone domain id (dzd_ or dzd- and 1-36 letters, digits, - or _)",
+            )
+        elif self.datazone_auto_approval or self.datazone_s3_fulfilment:
+            raise ConfigError(
+                "datazone_domain_id",
+                "is required when datazone_auto_approval or datazone_s3_fulfilment is true",
+            )
+        for key in ("datazone_fulfilment_role_name", "datazone_s3_policy_role_name"):
+            _check_pattern(key, getattr(self, key), _ROLE_NAME, "an IAM role name (1-64 chars)")
+        if not isinstance(self.datazone_rules_file, str) or not self.datazone_rules_file:
+            raise ConfigError("datazone_rules_file", f"must be a file path, got {self.datazone_rules_file!r}")
+        if self.datazone_rules is not None and not isinstance(self.datazone_rules, Mapping):
+            raise ConfigError("datazone_rules", f"must be a JSON object, got {self.datazone_rules!r}")
+        _check_bucket_accounts(self.datazone_bucket_accounts, self.producer_account_ids)
+        if self.datazone_auto_approval:
+            self.datazone_rules_json()  # fails the synth on a bad rules document
 
     @property
     def approval_timeout_seconds(self) -> int:
@@ -166,6 +222,37 @@ class LakegateConfig:
     def approval_reminder_seconds(self) -> int:
         """How long before the approval deadline the owner is reminded (0: never)."""
         return self.approval_reminder_hours * 3600
+
+    def datazone_rules_json(self) -> str:
+        """The validated auto-approval rules as compact JSON, as the approval function's environment has them.
+
+        Read from ``datazone_rules`` when given, else from ``datazone_rules_file``; a ConfigError on the key
+        the document came from names what is wrong.
+        """
+        if self.datazone_rules is not None:
+            key, source, document = "datazone_rules", "the inline rules", self.datazone_rules
+        else:
+            key = "datazone_rules_file"
+            path = APP_DIR / self.datazone_rules_file
+            source = str(path)
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except OSError as e:
+                raise ConfigError(key, f"cannot read {path}: {e.strerror or e}") from e
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise ConfigError(key, f"{path} is not valid JSON: {e}") from e
+        try:
+            rules_json = compact_json(document)
+        except RulesError as e:
+            raise ConfigError(key, f"{source}: {e}") from e
+        if len(rules_json) > MAX_RULES_JSON_LENGTH:
+            raise ConfigError(
+                key,
+                f"{source}: the rules are {len(rules_json)} characters as compact JSON; at most "
+                f"{MAX_RULES_JSON_LENGTH} fit in the function's environment (Lambda allows 4 KB for all "
+                "its variables)",
+            )
+        return rules_json
 
     @classmethod
     def from_app(cls, scope: Construct) -> LakegateConfig:
@@ -183,8 +270,9 @@ class LakegateConfig:
         for key, value in given.items():
             parser = _PARSERS.get(key, _parse_str)
             parsed[key] = parser(key, value)
-        if parsed.get("central_account_id") == "":
-            del parsed["central_account_id"]
+        for optional in ("central_account_id", "datazone_domain_id"):
+            if parsed.get(optional) == "":
+                del parsed[optional]
         return cls(**parsed)
 
     @classmethod
@@ -247,6 +335,27 @@ def _parse_str_list(key: str, value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in items)
 
 
+def _parse_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(key, f"must be true or false, got {value!r}")
+
+
+def _parse_object(key: str, value: Any) -> dict[str, Any]:
+    """A JSON object: as written in cdk.json, or as JSON text from the command line."""
+    document: Any = value
+    if isinstance(value, str):
+        try:
+            document = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise ConfigError(key, f"is not a valid JSON object: {e.msg}") from e
+    if not isinstance(document, Mapping):
+        raise ConfigError(key, f"must be a JSON object, got {type(document).__name__} {document!r}")
+    return dict(document)
+
+
 _PARSERS = {
     "approval_timeout_hours": _parse_int,
     "approval_reminder_hours": _parse_int,
@@ -257,12 +366,39 @@ _PARSERS = {
     "log_retention_days": _parse_int,
     "invitation_check_minutes": _parse_int,
     "stale_invitation_hours": _parse_int,
+    "datazone_auto_approval": _parse_bool,
+    "datazone_rules": _parse_object,
+    "datazone_s3_fulfilment": _parse_bool,
+    "datazone_bucket_accounts": _parse_object,
 }
 
 
 def _check_account_id(key: str, value: object) -> None:
     if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
         raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
+
+
+def _check_bucket_accounts(buckets: object, producer_account_ids: tuple[str, ...]) -> None:
+    key = "datazone_bucket_accounts"
+    if not isinstance(buckets, Mapping):
+        raise ConfigError(key, f"must be an object of bucket name to account id, got {buckets!r}")
+    for bucket, account_id in buckets.items():
+        if not isinstance(bucket, str) or not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+            raise ConfigError(
+                key,
+                f"{bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.' or '-', starting "
+                "and ending with a letter or digit)",
+            )
+        if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+            raise ConfigError(
+                key, f"bucket {bucket!r} must map to a 12-digit AWS account id, got {account_id!r}"
+            )
+        if producer_account_ids and account_id not in producer_account_ids:
+            raise ConfigError(
+                key,
+                f"bucket {bucket!r} is in account {account_id}, which is not one of producer_account_ids "
+                f"({', '.join(producer_account_ids)})",
+            )
 
 
 def _check_event_bus_name(value: object) -> None:

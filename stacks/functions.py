@@ -23,6 +23,22 @@ _DEFAULT_TIMEOUT = Duration.seconds(30)
 _TIMEOUTS = {"grant_access": Duration.seconds(60)}
 
 
+def lambdas_asset() -> lambda_.Code:
+    """The one code asset of every lakegate function: ``lambdas/`` (the same exclusions, so one hash)."""
+    return lambda_.Code.from_asset(
+        str(statemachine.LAMBDAS_DIR), exclude=["__pycache__", "*.pyc", "requirements.txt"]
+    )
+
+
+def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
+    """Powertools for AWS Lambda: the layer AWS publishes for python3.12, by its public SSM parameter."""
+    return lambda_.LayerVersion.from_layer_version_arn(
+        scope,
+        "PowertoolsLayer",
+        ssm.StringParameter.value_for_string_parameter(scope, POWERTOOLS_LAYER_PARAMETER),
+    )
+
+
 def function_construct_id(key: str) -> str:
     """``evaluate_request`` -> ``EvaluateRequest``: the construct id of a function spec."""
     return "".join(part.capitalize() for part in key.split("_"))
@@ -59,14 +75,8 @@ class WorkflowFunctions(Construct):
         if unknown_roles:
             raise ValueError(f"role names given for unknown functions: {', '.join(sorted(unknown_roles))}")
 
-        code = lambda_.Code.from_asset(
-            str(statemachine.LAMBDAS_DIR), exclude=["__pycache__", "*.pyc", "requirements.txt"]
-        )
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER),
-        )
+        code = lambdas_asset()
+        powertools = powertools_layer(self)
 
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -10,7 +11,7 @@ from constructs import Construct
 
 from stacks.nag import acknowledge
 from stacks.permissions import CATALOG_ARN, _finding, _glue_arn
-from stacks.scheduled_function import ScheduledFunction
+from stacks.rule_function import RuleFunction
 
 HANDLER = "handlers.accept_invitations.handler"
 
@@ -35,7 +36,7 @@ class InvitationAcceptance(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
-        scheduled = ScheduledFunction(
+        scheduled = RuleFunction(
             self,
             "AcceptInvitations",
             handler=HANDLER,
@@ -48,7 +49,7 @@ class InvitationAcceptance(Construct):
                 "RESOURCE_LINK_PREFIX": link_prefix,
                 "RESOURCE_LINK_DATABASE": link_database,
             },
-            every=every,
+            schedule=events.Schedule.rate(every),
             log_retention=log_retention,
             timeout=Duration.minutes(2),
         )

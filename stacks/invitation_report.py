@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -10,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.nag import acknowledge
-from stacks.scheduled_function import ScheduledFunction
+from stacks.rule_function import RuleFunction
 
 HANDLER = "handlers.report_stale_invitations.handler"
 # How often the report runs; the function notifies once per invitation per day from it (see
@@ -31,7 +32,7 @@ class StaleInvitationReport(Construct):
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
-        scheduled = ScheduledFunction(
+        scheduled = RuleFunction(
             self,
             "ReportStaleInvitations",
             handler=HANDLER,
@@ -41,7 +42,7 @@ class StaleInvitationReport(Construct):
                 "STALE_INVITATION_HOURS": str(stale_after_hours),
                 "REPORT_PERIOD_MINUTES": str(int(REPORT_EVERY.to_minutes())),
             },
-            every=REPORT_EVERY,
+            schedule=events.Schedule.rate(REPORT_EVERY),
             log_retention=log_retention,
             timeout=Duration.seconds(60),
         )

@@ -25,8 +25,8 @@ LAKE_FORMATION_GRANT_ACTIONS = (
 )
 
 
-def _glue_arn(resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+def _glue_arn(resource: str, account_id: str = Aws.ACCOUNT_ID) -> str:
+    return f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{account_id}:{resource}"
 
 
 def _finding(resource: str) -> str:
@@ -51,41 +51,57 @@ def producer_role_arn(account_id: str, role_name: str) -> str:
     return f"arn:{Aws.PARTITION}:iam::{account_id}:role/{role_name}"
 
 
-def allow_catalog_read(role: iam.Role, actions: Sequence[str]) -> None:
-    """Let ``role`` read any database and table of this account's Glue Data Catalog."""
+def catalog_arns(account_ids: Sequence[str] = ()) -> list[str]:
+    """The catalog, every database and every table of this account and of ``account_ids``."""
+    return [
+        _glue_arn(resource, account_id)
+        for account_id in dict.fromkeys([Aws.ACCOUNT_ID, *account_ids])
+        for resource in ("catalog", "database/*", "table/*/*")
+    ]
+
+
+def allow_catalog_read(role: iam.Role, actions: Sequence[str], *, account_ids: Sequence[str] = ()) -> None:
+    """Let ``role`` read any database and table of this account's Glue Data Catalog and of ``account_ids``."""
     role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ReadDataCatalog",
-            actions=list(actions),
-            resources=[CATALOG_ARN, DATABASES_ARN, TABLES_ARN],
-        )
+        iam.PolicyStatement(sid="ReadDataCatalog", actions=list(actions), resources=catalog_arns(account_ids))
     )
 
 
-def acknowledge_catalog_read(role: iam.Role) -> None:
+def acknowledge_catalog_read(
+    role: iam.Role,
+    reason: str = (
+        "A request may name any database or table of the catalog; the function must read its parameters "
+        "(data_owner, pii_flag) before anything is decided. Only Get actions on this account's catalog."
+    ),
+    *,
+    account_ids: Sequence[str] = (),
+) -> None:
     """Acknowledge the ``database/*`` and ``table/*/*`` findings ``allow_catalog_read`` causes."""
     acknowledge(
         _default_policy(role),
-        "A request may name any database or table of the catalog; the function must read its parameters "
-        "(data_owner, pii_flag) before anything is decided. Only Get actions on this account's catalog.",
-        _finding(DATABASES_ARN),
-        _finding(TABLES_ARN),
+        reason,
+        *(_finding(arn) for arn in catalog_arns(account_ids) if arn.endswith("*")),
     )
 
 
-def allow_assume_producer_roles(role: iam.Role, *, role_name: str, account_ids: Sequence[str]) -> None:
-    """Let ``role`` assume the producer role in ``account_ids``, or in any account when none are listed."""
+def allow_assume_producer_roles(
+    role: iam.Role, *, role_name: str, account_ids: Sequence[str], sid: str = "AssumeProducerRole"
+) -> None:
+    """Let ``role`` assume the role ``role_name`` in ``account_ids``, or in any account when none are listed.
+
+    Used for every role lakegate creates in producer accounts (each trusts exactly one central role).
+    """
     any_account = not account_ids
     resources = [producer_role_arn(account_id, role_name) for account_id in (account_ids or ["*"])]
     role.add_to_principal_policy(
-        iam.PolicyStatement(sid="AssumeProducerRole", actions=["sts:AssumeRole"], resources=resources)
+        iam.PolicyStatement(sid=sid, actions=["sts:AssumeRole"], resources=resources)
     )
     if any_account:
         acknowledge(
             _default_policy(role),
             "No producer_account_ids are configured, so any producer account may own a data product. The "
-            "role name is fixed, and each producer role trusts only this exact role, so the wildcard "
-            "cannot reach roles that have not opted in.",
+            f"role name ({role_name}) is fixed, and each such role trusts only this exact role, so the "
+            "wildcard cannot reach roles that have not opted in.",
             _finding(resources[0]),
         )
 

@@ -19,7 +19,8 @@ class ProducerStack(Stack):
     """Deployed to every producer account; deploy the central stack first.
 
     The producer role trusts exactly the central account's approval publisher role, and IAM checks
-    that a trusted role exists when the trust policy is written.
+    that a trusted role exists when the trust policy is written. With ``datazone_s3_fulfilment`` on, an
+    S3 policy-editor role trusts exactly the central S3 fulfilment role in the same way.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: LakegateConfig, **kwargs: Any) -> None:
@@ -80,3 +81,47 @@ class ProducerStack(Stack):
 
         CfnOutput(self, "ApprovalTopicArn", value=self.topic.topic_arn)
         CfnOutput(self, "ProducerRoleArn", value=self.role.role_arn)
+
+        self.s3_policy_editor = self._s3_policy_editor(config) if config.datazone_s3_fulfilment else None
+
+    def _s3_policy_editor(self, config: LakegateConfig) -> iam.Role:
+        """The role the central S3 fulfilment function assumes to edit this account's bucket policies."""
+        central, role_name = config.central_account_id, config.datazone_fulfilment_role_name
+        fulfilment_role_arn = f"arn:{Aws.PARTITION}:iam::{central}:role/{role_name}"
+        any_bucket = f"arn:{Aws.PARTITION}:s3:::*"
+        role = iam.Role(
+            self,
+            "S3PolicyEditorRole",
+            role_name=config.datazone_s3_policy_role_name,
+            assumed_by=iam.ArnPrincipal(fulfilment_role_arn),
+            description="Assumed by lakegate's central S3 fulfilment function to edit this account's bucket "
+            "policies for SageMaker Catalog subscriptions",
+            inline_policies={
+                "EditBucketPolicies": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            sid="EditPoliciesOfThisAccountsBuckets",
+                            actions=["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+                            resources=[any_bucket],
+                            # Bucket ARNs carry no account id: the condition keeps this to our buckets.
+                            conditions={"StringEquals": {"s3:ResourceAccount": Aws.ACCOUNT_ID}},
+                        )
+                    ]
+                )
+            },
+        )
+        acknowledge(
+            role,
+            "Bucket ARNs carry no account id, and the buckets SageMaker Catalog subscribers ask for are "
+            "only known at run time. The statement allows only reading, writing and deleting bucket "
+            "policies (no object or other bucket access), its s3:ResourceAccount condition limits it to "
+            "buckets this account owns, and only the central S3 fulfilment role may assume the role.",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*]",
+        )
+        CfnOutput(
+            self,
+            "S3PolicyEditorRoleArn",
+            value=role.role_arn,
+            description="Assumed by the central S3 fulfilment role to edit this account's bucket policies",
+        )
+        return role

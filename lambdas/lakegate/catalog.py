@@ -92,24 +92,38 @@ def read_scope(request: AccessRequest, *, glue: GlueClient) -> CatalogScope:
     return CatalogScope(database=database, tables=tables)
 
 
-def get_database(name: str, *, glue: GlueClient) -> Mapping[str, Any]:
-    """The raw Glue database, or CatalogItemNotFound."""
+def get_database(name: str, *, glue: GlueClient, catalog_id: str | None = None) -> Mapping[str, Any]:
+    """The raw Glue database (of this account's catalog unless ``catalog_id``), or CatalogItemNotFound."""
     try:
+        if catalog_id is not None:
+            return glue.get_database(CatalogId=catalog_id, Name=name)["Database"]
         return glue.get_database(Name=name)["Database"]
     except ClientError as error:
         raise _translated(error, f"database {name!r}") from error
 
 
-def get_table(database: str, table: str, *, glue: GlueClient) -> Mapping[str, Any]:
-    """The raw Glue table, or CatalogItemNotFound."""
+def get_table(
+    database: str, table: str, *, glue: GlueClient, catalog_id: str | None = None
+) -> Mapping[str, Any]:
+    """The raw Glue table (of this account's catalog unless ``catalog_id``), or CatalogItemNotFound."""
     try:
+        if catalog_id is not None:
+            return glue.get_table(CatalogId=catalog_id, DatabaseName=database, Name=table)["Table"]
         return glue.get_table(DatabaseName=database, Name=table)["Table"]
     except ClientError as error:
         raise _translated(error, f"table {database}.{table}") from error
 
 
-def _database(name: str, glue: GlueClient) -> Database:
-    raw = get_database(name, glue=glue)
+def read_table_scope(database: str, table: str, *, glue: GlueClient, catalog_id: str | None) -> CatalogScope:
+    """One table and its database, as a table request sees them, from the catalog ``catalog_id``."""
+    return CatalogScope(
+        database=_database(database, glue, catalog_id),
+        tables=(_table(get_table(database, table, glue=glue, catalog_id=catalog_id), database),),
+    )
+
+
+def _database(name: str, glue: GlueClient, catalog_id: str | None = None) -> Database:
+    raw = get_database(name, glue=glue, catalog_id=catalog_id)
     parameters = dict(raw.get("Parameters") or {})
     return Database(
         name=raw["Name"],

@@ -64,6 +64,10 @@ class RequestStateConflict(LakegateError):
     """The ledger's status does not allow this step (for example a grant before approval)."""
 
 
+class InvalidEvent(LakegateError):
+    """An EventBridge event is not the one the function handles; the message names the field."""
+
+
 class TransientAwsError(LakegateError):
     """An AWS call failed in a way that retrying later can fix; the state machine retries it."""
 

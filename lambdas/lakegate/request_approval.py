@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from lakegate.access_expiry import DAY_SECONDS
 from lakegate.approval_email import ApprovalEmail, approval_email
 from lakegate.approval_links import APPROVE, DENY, decision_link, hash_secret, new_secret
 from lakegate.approval_reminder import ReminderScheduler
+from lakegate.assumed_role import assumed_client, session_name
 from lakegate.errors import (
     ApprovalRequestFailed,
     InvalidRequest,
@@ -196,25 +196,13 @@ def _publish(
 def _producer_sns(owner: str, request_id: str, *, sts: STSClient, settings: ApprovalSettings) -> SNSClient:
     role_arn = settings.role_arn(owner)
     try:
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=_session_name(request_id))[
-            "Credentials"
-        ]
+        sns: SNSClient = assumed_client(
+            "sns", role_arn=role_arn, session_name=session_name(request_id), sts=sts, region=settings.region
+        )
     except ClientError as error:
         raise_if_transient(error, f"assuming {role_arn}")
         raise ApprovalRequestFailed(
             f"could not assume the producer role {role_arn}: {error_code(error)}; check that the producer "
             "stack is deployed in account " + owner + " and trusts this central account's workflow role"
         ) from error
-    return boto3.client(
-        "sns",
-        region_name=settings.region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
-
-def _session_name(request_id: str) -> str:
-    """Role session names allow 2-64 characters of [\\w+=,.@-]; CloudTrail shows it."""
-    safe = "".join(char if char.isalnum() or char in "+=,.@-_" else "-" for char in request_id)
-    return f"lakegate-{safe}"[:64]
+    return sns

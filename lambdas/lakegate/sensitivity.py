@@ -23,11 +23,16 @@ def assess(request: AccessRequest, scope: CatalogScope) -> Sensitivity:
     the database, the table and all its columns; a column request at the database, the table and
     the requested columns only. Partition keys count as columns.
     """
+    return assess_scope(scope, request.columns)
+
+
+def assess_scope(scope: CatalogScope, columns: tuple[str, ...] = ()) -> Sensitivity:
+    """Sensitivity of ``scope``, looking only at ``columns`` of its tables when some are named."""
     reasons: list[str] = []
     if scope.database.flagged:
         reasons.append(f"database {scope.database.name} is flagged pii_flag")
     for table in scope.tables:
-        reasons += _table_reasons(scope.database.name, table, request.columns)
+        reasons += _table_reasons(scope.database.name, table, columns)
     return Sensitivity(sensitive=bool(reasons), reasons=_capped(reasons))
 
 

@@ -22,6 +22,14 @@ def only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]
     return found
 
 
+def producer_role(template: Template) -> tuple[str, Mapping[str, Any]]:
+    """The id and body of the producer role (the S3 policy-editor role is another)."""
+    (found,) = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": "ProducerWorkflowRole"}}
+    ).items()
+    return found
+
+
 def test_approval_topic_has_its_contract_name_the_producers_key_and_requires_tls(
     producer_template: Template,
 ) -> None:
@@ -42,7 +50,7 @@ def test_approvers_are_subscribed_by_email(producer_template: Template) -> None:
 
 
 def test_producer_role_trusts_exactly_the_central_publisher_role(producer_template: Template) -> None:
-    _, role = only(producer_template, "AWS::IAM::Role")
+    _, role = producer_role(producer_template)
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     principals = [render(principal) for principal in as_list(statement["Principal"]["AWS"])]
 
@@ -55,7 +63,7 @@ def test_producer_role_trusts_exactly_the_central_publisher_role(producer_templa
 
 
 def test_producer_role_may_only_publish_to_the_approval_topic(producer_template: Template) -> None:
-    role_id, _ = only(producer_template, "AWS::IAM::Role")
+    role_id, _ = producer_role(producer_template)
     topic_id, _ = only(producer_template, "AWS::SNS::Topic")
     key_id, _ = only(producer_template, "AWS::KMS::Key")
     statements = [
@@ -75,7 +83,7 @@ def test_producer_role_may_only_publish_to_the_approval_topic(producer_template:
 
 
 def test_key_policy_lets_the_producer_role_encrypt_through_sns(producer_template: Template) -> None:
-    role_id, _ = only(producer_template, "AWS::IAM::Role")
+    role_id, _ = producer_role(producer_template)
     _, key = only(producer_template, "AWS::KMS::Key")
     (statement,) = [
         statement

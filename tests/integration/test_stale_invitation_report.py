@@ -25,6 +25,7 @@ from tests.ram_stubs import (
     resource_share,
     share_arn,
 )
+from tests.topic_capture import captured_topic, published
 
 pytestmark = pytest.mark.integration
 
@@ -39,21 +40,7 @@ RUN_AT = SENT + DAY + timedelta(minutes=20)
 @pytest.fixture
 def topic(aws: None) -> dict[str, str]:
     """The consumer-notification topic, with a queue receiving everything published to it."""
-    sns = boto3.client("sns", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    topic_arn = sns.create_topic(Name="lakegate-consumers")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="everything")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    return {"topic_arn": topic_arn, "queue_url": queue_url}
-
-
-def published(topic: dict[str, str]) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=REGION)
-    messages = sqs.receive_message(QueueUrl=topic["queue_url"], MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(message["Body"]) for message in messages]
+    return captured_topic("lakegate-consumers")
 
 
 def queue_one_hub_share(ram: StubbedRam) -> None:

@@ -1,8 +1,9 @@
-"""One lakegate Lambda function run on a schedule, built with the workflow functions' conventions.
+"""One lakegate Lambda function run by an EventBridge rule, built with the workflow functions' conventions.
 
 Its own role (no managed policies) writing only to its own log group, the Powertools layer from
-AWS's public SSM parameter, X-Ray tracing, the shared ``lambdas/`` asset, and an EventBridge rule
-that invokes it. Callers add the permissions the function needs to ``role``.
+AWS's public SSM parameter, X-Ray tracing, the shared ``lambdas/`` asset, and a rule that invokes it:
+a schedule, or an event pattern on the account's default bus (where AWS services put their events).
+Callers add the permissions the function needs to ``role``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-import statemachine
-from stacks.functions import POWERTOOLS_LAYER_PARAMETER, SERVICE_NAME
+from stacks.functions import SERVICE_NAME, lambdas_asset, powertools_layer
 from stacks.nag import acknowledge
 
 _XRAY_REASON = (
@@ -28,8 +27,12 @@ _XRAY_REASON = (
 )
 
 
-class ScheduledFunction(Construct):
-    """A function invoked by an EventBridge schedule; ``function``, ``role`` and ``rule`` are exposed."""
+class RuleFunction(Construct):
+    """A function invoked by an EventBridge rule; ``function``, ``role`` and ``rule`` are exposed.
+
+    Give exactly one of ``schedule`` and ``event_pattern``. ``role_name`` fixes the role's physical name
+    where another account must trust exactly that role.
+    """
 
     def __init__(
         self,
@@ -39,24 +42,22 @@ class ScheduledFunction(Construct):
         handler: str,
         description: str,
         environment: Mapping[str, str],
-        every: Duration,
         log_retention: logs.RetentionDays,
         timeout: Duration,
+        schedule: events.Schedule | None = None,
+        event_pattern: events.EventPattern | None = None,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        # The same asset as the workflow functions (same folder and exclusions, so the same hash).
-        code = lambda_.Code.from_asset(
-            str(statemachine.LAMBDAS_DIR), exclude=["__pycache__", "*.pyc", "requirements.txt"]
-        )
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "PowertoolsLayer",
-            ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER),
-        )
+        if (schedule is None) == (event_pattern is None):
+            raise ValueError(f"{construct_id}: give exactly one of schedule and event_pattern")
+        code = lambdas_asset()
+        powertools = powertools_layer(self)
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
         self.role = iam.Role(
             self,
             "Role",
+            role_name=role_name,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"lakegate {handler.split('.')[-2]} function",
         )
@@ -87,10 +88,13 @@ class ScheduledFunction(Construct):
         acknowledge(
             self.role.node.find_child("DefaultPolicy"), _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]"
         )
+        # Scheduled rules keep the construct id they had before event patterns were supported, so their
+        # logical ids (and the deployed rules) stay the same.
         self.rule = events.Rule(
             self,
-            "Schedule",
-            schedule=events.Schedule.rate(every),
-            description=f"lakegate schedule: {description}",
+            "Schedule" if schedule is not None else "EventRule",
+            schedule=schedule,
+            event_pattern=event_pattern,
+            description=f"lakegate {'schedule' if schedule is not None else 'event rule'}: {description}",
             targets=[targets.LambdaFunction(self.function)],
         )
