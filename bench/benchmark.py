@@ -164,6 +164,7 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     statemachine.ACCESS_DAY_SECONDS: "86400",
     statemachine.APPROVAL_REMINDER_SECONDS: "86400",
     statemachine.REMINDER_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-reminder",
+    statemachine.USER_ROLE_PREFIX: "lakegate-user-",
 }
 
 _started = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -108,7 +109,11 @@ class Connection:
         return self.session.client("sts", region_name=self.region, endpoint_url=self.endpoint_url)
 
     def ssm(self) -> Any:
-        return self.session.client("ssm", region_name=self.region, endpoint_url=self.endpoint_url)
+        return self.client("ssm")
+
+    def client(self, service: str) -> Any:
+        """A client of ``service`` in this connection's region, through its endpoint."""
+        return self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
 
     def credentials(self) -> Credentials:
         """The session's credentials, for signing requests to the decision API."""
@@ -168,16 +173,30 @@ class CentralSettings:
     decision_api_url: str
     owner_decision_url: str
     notification_topic_arn: str
+    # The role-name prefix of per-user roles ("" when the deployment has none, or predates the setting).
+    user_role_prefix: str = ""
 
 
 def load_settings(connection: Connection) -> CentralSettings:
     """Read the central settings parameter; a missing one is a one-line error saying what to do."""
-    values = read_settings(connection, statemachine.CENTRAL_SETTINGS_KEYS)
+    optional = {key: "" for key in statemachine.OPTIONAL_CENTRAL_SETTINGS_KEYS}
+    required = tuple(key for key in statemachine.CENTRAL_SETTINGS_KEYS if key not in optional)
+    values = read_settings(connection, required, optional=optional)
     return CentralSettings(**values)
 
 
-def read_settings(connection: Connection, keys: tuple[str, ...], *, hint: str = "") -> dict[str, str]:
-    """The values of ``keys`` in the settings parameter; CliError (exit 3) when it or a key is missing."""
+def read_settings(
+    connection: Connection,
+    keys: tuple[str, ...],
+    *,
+    hint: str = "",
+    optional: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The values of ``keys`` in the settings parameter; CliError (exit 3) when it or a key is missing.
+
+    ``optional`` maps further keys to the value they take when absent (or null): settings that may
+    be empty, or that older deployments do not write.
+    """
     name = connection.settings_parameter
     try:
         text = connection.ssm().get_parameter(Name=name)["Parameter"]["Value"]
@@ -201,4 +220,8 @@ def read_settings(connection: Connection, keys: tuple[str, ...], *, hint: str = 
             "deploy the central stack again, or pass the right --settings-parameter",
             AWS_UNREACHABLE,
         )
-    return {key: str(values[key]) for key in keys}
+    found = {key: str(values[key]) for key in keys}
+    for key, default in (optional or {}).items():
+        value = values.get(key)
+        found[key] = default if value is None else str(value)
+    return found

@@ -74,7 +74,8 @@ def run_demo() -> None:
                 "source": {"database": "customers", "table": "profiles", "columns": ["customer_id", "email"]},
                 "target": {
                     "account_id": CONSUMER_ACCOUNT,
-                    "principal": f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/Analyst",
+                    # alice's own role, by the mesh's per-user role convention: the email names her.
+                    "principal": f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/lakegate-user-alice",
                 },
                 "requester": "alice@example.com",
                 "justification": "churn model",
@@ -125,7 +126,8 @@ def run_demo() -> None:
         items = mesh.client("dynamodb").scan(TableName=mesh.ledger_table)["Items"]
         for item in sorted(items, key=lambda item: item["created_at"]["S"]):
             record = mesh.ledger_record(item["request_id"]["S"]) or {}
-            say(f"    {record['request_id']}: {record['status']}")
+            person = f" (for {record['person']})" if record.get("person") else ""
+            say(f"    {record['request_id']}: {record['status']}{person}")
             for entry in record.get("history", []):
                 say(f"        {entry['at']} {entry['status']:<16} by {entry['by']}: {entry['reason']}")
 

@@ -38,6 +38,7 @@ PRODUCER_ROLE_NAME = "ProducerWorkflowRole"
 APPROVAL_PUBLISHER_ROLE_NAME = "LakegateApprovalPublisher"
 EVENT_BUS_NAME = "lakegate"
 DEFAULT_DECISION_BASE_URL = "http://127.0.0.1:8080"
+DEFAULT_USER_ROLE_PREFIX = "lakegate-user-"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
 MOTO_CONFIG: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -61,6 +62,9 @@ class OfflineMesh:
     # How long before the approval deadline the owner is reminded: 0 (the default here) sends no
     # reminder; tests give a short approval timeout and a reminder a second or two before it.
     approval_reminder_seconds: float = 0
+    # Per-user roles: with this prefix, the consumer's role lakegate-user-jdoe is jdoe's own, and the
+    # ledger, the owner's email and the events name jdoe ("" turns the convention off).
+    user_role_prefix: str = DEFAULT_USER_ROLE_PREFIX
     decision_base_url: str = DEFAULT_DECISION_BASE_URL
     region: str = REGION
     lambdas: InProcessLambdas = field(default_factory=InProcessLambdas)
@@ -159,6 +163,7 @@ class OfflineMesh:
             statemachine.ACCESS_DAY_SECONDS: str(self.access_day_seconds),
             statemachine.APPROVAL_REMINDER_SECONDS: str(self.approval_reminder_seconds),
             statemachine.REMINDER_STATE_MACHINE_ARN: expected_reminder_arn,
+            statemachine.USER_ROLE_PREFIX: self.user_role_prefix,
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")
@@ -213,6 +218,7 @@ class OfflineMesh:
             # The sandbox serves the owners' route beside the links; in AWS it is a function URL.
             "owner_decision_url": self.decision_base_url,
             "notification_topic_arn": self.notification_topic_arn,
+            "user_role_prefix": self.user_role_prefix,
         }
 
     def _create_state_machine(self, definition: statemachine.Definition, name: str) -> str:

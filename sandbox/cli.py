@@ -163,6 +163,17 @@ def _summary(info: dict[str, Any]) -> str:
             if info.get("access_day_seconds", 86400) != 86400
             else []
         ),
+        *(
+            [
+                (
+                    "per-user roles",
+                    f"arn:aws:iam::{accounts['consumer']}:role/{info['user_role_prefix']}<user name> "
+                    "is that user's own role",
+                )
+            ]
+            if info.get("user_role_prefix")
+            else []
+        ),
         ("approval topic", f"{info['approval_topic_arn']}  (producer account)"),
         ("notification topic", info["notification_topic_arn"]),
         ("decision API", f"{info['decision_api_url']}/requests/<request id>"),

@@ -80,6 +80,7 @@ class Sandbox:
             "expiry_state_machine_arn": self.mesh.expiry_state_machine_arn,
             "reminder_state_machine_arn": self.mesh.reminder_state_machine_arn,
             "access_day_seconds": self.options.access_day_seconds,
+            "user_role_prefix": self.mesh.user_role_prefix,
             "ledger_table": self.mesh.ledger_table,
             "approval_topic_arn": self.mesh.approval_topic_arn,
             "notification_topic_arn": self.mesh.notification_topic_arn,

@@ -1,5 +1,5 @@
-"""The central stack: the approval workflow, its functions, the decision API, the ledger, notifications and
-the status-event bus."""
+"""The central stack: the approval workflow, its functions, the decision API, the ledger, notifications,
+the status-event bus and the read-only audit role."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from constructs import Construct
 
 import statemachine
 from stacks import permissions
+from stacks.audit_role import AuditRole
 from stacks.central_settings import CentralSettings
 from stacks.config import LakegateConfig
 from stacks.datazone_bridge import S3SubscriptionFulfilment, SubscriptionAutoApproval
@@ -136,6 +137,7 @@ class CentralStack(Stack):
                 statemachine.ACCESS_DAY_SECONDS: str(statemachine.DAY_SECONDS),
                 statemachine.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
                 statemachine.REMINDER_STATE_MACHINE_ARN: reminder_arn,
+                statemachine.USER_ROLE_PREFIX: config.user_role_prefix,
             },
             role_names={"request_approval": config.approval_publisher_role_name},
             # The expiry state machine invokes the revoke function, so it exists only after the functions.
@@ -199,8 +201,17 @@ class CentralStack(Stack):
                 "decision_api_url": decision_api.base_url,
                 "owner_decision_url": owner_decisions.url,
                 "notification_topic_arn": self.topic.topic_arn,
+                "user_role_prefix": config.user_role_prefix,
             },
         ).parameter
+        self.audit_role: iam.Role = AuditRole(
+            self,
+            "Audit",
+            role_name=config.audit_role_name,
+            table=self.table,
+            key=self.key,
+            settings=self.settings,
+        ).role
 
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)
         CfnOutput(
@@ -242,6 +253,13 @@ class CentralStack(Stack):
             "ApprovalPublisherRoleArn",
             value=self.roles["request_approval"].role_arn,
             description="Trusted by the producer role in every producer account",
+        )
+        CfnOutput(
+            self,
+            "AuditRoleArn",
+            value=self.audit_role.role_arn,
+            description="Read-only role for lakegate audit (ledger, settings, CloudTrail, Lake Formation "
+            "permissions); central-account principals allowed sts:AssumeRole on it may use it",
         )
         CfnOutput(
             self,

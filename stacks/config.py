@@ -29,6 +29,8 @@ MAX_RULES_JSON_LENGTH = 3500
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+# The start of a per-user role's name: IAM role-name characters, leaving at least 24 for the user name.
+_USER_ROLE_PREFIX = re.compile(r"[\w+=,.@-]{1,40}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Glue names the consumer stack creates: lower case (Glue stores names so) and plain for Athena.
 _LINK_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -92,9 +94,15 @@ class LakegateConfig:
     producer_role_name: str = "ProducerWorkflowRole"
     # Fixed name of the central request_approval function's role: the one role producers trust.
     approval_publisher_role_name: str = "LakegateApprovalPublisher"
+    # Fixed name of the central read-only role `lakegate audit` assumes (trusted by the central account).
+    audit_role_name: str = "LakegateAuditor"
     # Name of the central EventBridge bus every request status change is put on; other teams' rules
     # name it, so it is fixed rather than generated.
     event_bus_name: str = "lakegate"
+    # Per-user roles: a role named this prefix followed by a user name is that person's own role (with
+    # "lakegate-user-", lakegate-user-jdoe is jdoe's); the ledger, the owner's email and the audit name the
+    # person. Empty means the deployment has no such convention.
+    user_role_prefix: str = ""
     # Producer accounts whose producer role may be assumed; empty means any account.
     producer_account_ids: tuple[str, ...] = ()
     # Data owners subscribed by email to the producer's approval topic.
@@ -150,7 +158,15 @@ class LakegateConfig:
             _ROLE_NAME,
             "an IAM role name (1-64 chars)",
         )
+        _check_pattern("audit_role_name", self.audit_role_name, _ROLE_NAME, "an IAM role name (1-64 chars)")
         _check_event_bus_name(self.event_bus_name)
+        if self.user_role_prefix != "":
+            _check_pattern(
+                "user_role_prefix",
+                self.user_role_prefix,
+                _USER_ROLE_PREFIX,
+                "empty (no per-user roles) or 1-40 IAM role-name characters (letters, digits, +=,.@_-)",
+            )
         for account_id in self.producer_account_ids:
             _check_account_id("producer_account_ids", account_id)
         for email in self.approver_emails:

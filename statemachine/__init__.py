@@ -40,6 +40,10 @@ DAY_SECONDS = 86400
 # invokes request_approval again in its reminder mode.
 APPROVAL_REMINDER_SECONDS = "APPROVAL_REMINDER_SECONDS"
 REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
+# Per-user roles: the role-name prefix before a user name (``lakegate-user-`` names jdoe's role
+# ``lakegate-user-jdoe``); evaluate_request records that person with the request. Empty means no
+# convention, so it is read with ``settings.optional``.
+USER_ROLE_PREFIX = "USER_ROLE_PREFIX"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
 # CENTRAL_SETTINGS_KEYS; the central stack writes it, the sandbox too, and the CLI reads it.
@@ -50,7 +54,10 @@ CENTRAL_SETTINGS_KEYS = (
     "decision_api_url",
     "owner_decision_url",
     "notification_topic_arn",
+    "user_role_prefix",
 )
+# Keys whose value may be empty (and which older deployments do not write): readers default them to "".
+OPTIONAL_CENTRAL_SETTINGS_KEYS = ("user_role_prefix",)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
@@ -71,7 +78,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         key="evaluate_request",
         handler="handlers.evaluate_request.handler",
         description="Validates an access request, reads the catalog and decides whether it is sensitive",
-        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, APPROVAL_TIMEOUT_SECONDS),
+        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, APPROVAL_TIMEOUT_SECONDS, USER_ROLE_PREFIX),
         placeholder="EvaluateRequestFunctionArn",
     ),
     FunctionSpec(

@@ -16,6 +16,7 @@ def evaluated_fields(
     *,
     columns: tuple[str, ...] = (),
     sensitive: bool = True,
+    person: str | None = None,
     **request_changes: Any,
 ) -> dict[str, Any]:
     """The fields ``evaluate_request`` records for a request (overridable request fields)."""
@@ -34,6 +35,7 @@ def evaluated_fields(
     return {
         "request": request,
         "consumer_account": CONSUMER,
+        "person": person,
         "data_owner": PRODUCER,
         "data_owner_name": "Customer Data",
         "sensitive": sensitive,

@@ -39,7 +39,11 @@ def approval_email(
     starting "Reminder:", with a first paragraph saying when the request expires.
     """
     request = AccessRequest.from_dict(record["request"])
-    about = f"ccess request for {request.item_name} from account {request.consumer_account}"
+    person = record.get("person")
+    asker = (
+        f"{person} (account {request.consumer_account})" if person else f"account {request.consumer_account}"
+    )
+    about = f"ccess request for {request.item_name} from {asker}"
     subject = _subject(f"Reminder: a{about}" if reminder else f"A{about}")
     expires_at = record.get("approval_expires_at", "unknown")
     opening = (
@@ -52,7 +56,14 @@ def approval_email(
         else []
     )
     reasons = record.get("sensitivity_reasons") or []
+    # A person's own role is shown as "For: jdoe (role arn:...)"; any other grantee as "Granted to: ...".
+    for_person = person_and_role(record)
     grantee = request.principal or f"the whole account {request.consumer_account} (with grant option)"
+    grantee_line = (
+        f"For:               {_one_line(for_person)}"
+        if for_person
+        else f"Granted to:        {_one_line(grantee)}"
+    )
     duration = access_period(request.duration_days, now=now or utc_now(), day_seconds=day_seconds)
     lines = [
         *opening,
@@ -64,7 +75,7 @@ def approval_email(
         f"Columns:           {_one_line(', '.join(request.columns)) if request.columns else 'all columns'}",
         f"Permissions:       {', '.join(request.permissions)}",
         f"Consumer account:  {request.consumer_account}",
-        f"Granted to:        {_one_line(grantee)}",
+        grantee_line,
         f"Requester:         {_one_line(request.requester or 'not given')}",
         f"Justification:     {_one_line(request.justification or 'not given')}",
         f"Access for:        {duration}",
@@ -82,6 +93,15 @@ def approval_email(
         "press the button on that page. The links stop working once the request is decided or expires.",
     ]
     return ApprovalEmail(subject=subject, body="\n".join(lines) + "\n")
+
+
+def person_and_role(record: Mapping[str, Any]) -> str | None:
+    """``jdoe (role arn:...)`` when the ledger names the person whose role receives the grants; else None."""
+    person = record.get("person")
+    principal = (record.get("request") or {}).get("principal")
+    if not person or not principal:
+        return None
+    return f"{person} (role {principal})"
 
 
 def access_period(duration_days: int | None, *, now: datetime, day_seconds: int = DAY_SECONDS) -> str:

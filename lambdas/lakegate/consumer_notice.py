@@ -29,6 +29,7 @@ def notice(record: Mapping[str, Any], status: str) -> dict[str, Any]:
         "columns": request.get("columns", []),
         "consumer_account": record.get("consumer_account"),
         "principal": request.get("principal"),
+        "person": record.get("person"),
         "permissions": request.get("permissions", []),
         "grants": record.get("grants", []),
         "access_expires_at": record.get("access_expires_at"),

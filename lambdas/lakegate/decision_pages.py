@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from lakegate.approval_email import person_and_role
 from lakegate.approval_links import APPROVE, DENY, request_path
 from lakegate.decision import MAX_APPROVER_LENGTH, MAX_COMMENT_LENGTH
 
@@ -43,7 +44,7 @@ def _details(record: Mapping[str, Any]) -> str:
         ("Columns", ", ".join(columns) if columns else "all columns"),
         ("Permissions", ", ".join(request.get("permissions") or [])),
         ("Consumer account", str(record.get("consumer_account", ""))),
-        ("Granted to", str(request.get("principal") or "the whole consumer account (with grant option)")),
+        _grantee_row(record),
         ("Requester", str(request.get("requester") or "not given")),
         ("Justification", str(request.get("justification") or "not given")),
         (
@@ -55,6 +56,15 @@ def _details(record: Mapping[str, Any]) -> str:
     ]
     items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in rows)
     return f"<dl>{items}</dl>{_reasons(record.get('sensitivity_reasons') or [])}"
+
+
+def _grantee_row(record: Mapping[str, Any]) -> tuple[str, str]:
+    """Who receives the grants: the person and their role when the ledger names one, else the grantee."""
+    for_person = person_and_role(record)
+    if for_person:
+        return ("For", for_person)
+    request = record.get("request") or {}
+    return ("Granted to", str(request.get("principal") or "the whole consumer account (with grant option)"))
 
 
 def _reasons(reasons: Iterable[str]) -> str:

@@ -12,6 +12,7 @@ from lakegate.catalog import DATA_OWNER, DATA_OWNER_NAME, CatalogScope, read_sco
 from lakegate.duration_limit import require_duration_within_limit
 from lakegate.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwnerMissing, InvalidRequest
 from lakegate.ledger import Ledger, timestamp, utc_now
+from lakegate.people import person_for
 from lakegate.sensitivity import assess
 
 if TYPE_CHECKING:
@@ -26,12 +27,15 @@ def evaluate_request(
     glue: GlueClient,
     ledger: Ledger,
     approval_timeout_seconds: int,
+    user_role_prefix: str = "",
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Evaluate the execution input ``event["input"]`` of request ``event["request_id"]``.
 
     Returns the workflow state the next steps read: the request id, the normalized request and
-    the evaluation (sensitivity, its reasons, the data owner and the approval timeout).
+    the evaluation (sensitivity, its reasons, the data owner and the approval timeout). The ledger
+    record also names the ``person`` whose role the request is for, when ``target.principal``
+    follows the role-name convention (``user_role_prefix`` then the user name); None otherwise.
     """
     now = now or utc_now()
     request_id = event.get("request_id")
@@ -65,6 +69,7 @@ def evaluate_request(
             "database": request.database,
             "consumer_account": request.consumer_account,
             "requester": request.requester,
+            "person": person_for(request.principal, user_role_prefix),
             "data_owner": data_owner,
             "data_owner_name": data_owner_name,
             "sensitive": sensitivity.sensitive,

@@ -1,4 +1,4 @@
-"""Settings read from the environment once, at load, failing loudly when one is missing."""
+"""Settings read from the environment once, at load, failing loudly when a required one is missing."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ def required(name: str) -> str:
     if not value:
         raise MissingSetting(f"environment variable {name} must be set")
     return value
+
+
+def optional(name: str, default: str = "") -> str:
+    """The value of an optional environment variable; ``default`` when it is unset or empty.
+
+    For settings where empty is a meaningful value (for example no user-role prefix), which
+    ``required`` would reject.
+    """
+    value = os.environ.get(name, "").strip()
+    return value or default
 
 
 def required_int(name: str) -> int:

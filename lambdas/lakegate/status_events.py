@@ -60,6 +60,7 @@ def status_change_detail(record: Mapping[str, Any], previous_status: str | None)
         "columns": list(request["columns"]) if "columns" in request else None,
         "consumer_account": record.get("consumer_account"),
         "principal": request.get("principal"),
+        "person": record.get("person"),
         "data_owner": record.get("data_owner"),
         "requester": record.get("requester"),
         "at": change["at"],

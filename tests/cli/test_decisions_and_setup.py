@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 import statemachine
-from lakegate_cli.connection import connect
+from lakegate_cli.connection import connect, load_settings
 from lakegate_cli.errors import CliError
 from lakegate_cli.main import build_parser
 from offline.mesh import REGION
@@ -319,6 +319,32 @@ def test_settings_missing_a_key_are_refused_naming_it(aws: None, cli: Cli) -> No
         "settings (missing state_machine_arn, decision_api_url, owner_decision_url, notification_topic_arn); "
         "deploy the central stack again, or pass the right --settings-parameter\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "prefix"),
+    [({"user_role_prefix": "lakegate-user-"}, "lakegate-user-"), ({"user_role_prefix": ""}, ""), ({}, "")],
+    ids=["a prefix", "no convention", "a deployment from before the setting"],
+)
+def test_the_settings_carry_the_per_user_role_prefix_and_older_ones_load_without_it(
+    aws: None, written: dict[str, str], prefix: str
+) -> None:
+    publish_settings("https://owners.example")
+    ssm = boto3.client("ssm", region_name=REGION)
+    settings = json.loads(
+        ssm.get_parameter(Name=statemachine.CENTRAL_SETTINGS_PARAMETER)["Parameter"]["Value"]
+    )
+    ssm.put_parameter(
+        Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+        Type="String",
+        Value=json.dumps({**settings, **written}),
+        Overwrite=True,
+    )
+
+    loaded = load_settings(connect(build_parser().parse_args(["list"])))
+
+    assert loaded.user_role_prefix == prefix
+    assert loaded.ledger_table == "lakegate-ledger"
 
 
 def test_an_unknown_profile_exits_3_with_one_line(aws: None, cli: Cli) -> None:

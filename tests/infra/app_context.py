@@ -28,6 +28,7 @@ TEST_CONTEXT = {
     "central_account_id": CENTRAL_ACCOUNT,
     "producer_account_ids": [PRODUCER_ACCOUNT],
     "approver_emails": ["owner@example.com"],
+    "user_role_prefix": "lakegate-user-",
     # Both parts of the SageMaker Catalog (DataZone) bridge, so every shared test covers them.
     "datazone_domain_id": DATAZONE_DOMAIN,
     "datazone_auto_approval": True,

@@ -97,6 +97,11 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
         ("event_bus_name", "partner/bus", "letters, digits"),
         ("event_bus_name", "default", "custom bus"),
         ("event_bus_name", "aws.lakegate", "custom bus"),
+        ("audit_role_name", "lakegate auditor", "IAM role name"),
+        ("user_role_prefix", "lakegate user-", "1-40 IAM role-name characters"),
+        ("user_role_prefix", "team/lakegate-user-", "1-40 IAM role-name characters"),
+        ("user_role_prefix", "p" * 41, "1-40 IAM role-name characters"),
+        ("user_role_prefix", 7, "must be a string"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:
@@ -113,3 +118,18 @@ def test_the_approver_reminder_defaults_to_a_day_before_the_deadline_and_zero_tu
     assert LakegateConfig.from_context({"approval_reminder_hours": "0"}).approval_reminder_seconds == 0
     config = LakegateConfig.from_context({"approval_timeout_hours": "12", "approval_reminder_hours": "2"})
     assert config.approval_reminder_seconds == 2 * 3600
+
+
+def test_per_user_roles_are_off_by_default_and_a_prefix_turns_them_on() -> None:
+    assert LakegateConfig().user_role_prefix == ""
+    assert LakegateConfig.from_context({"user_role_prefix": ""}).user_role_prefix == ""
+    assert (
+        LakegateConfig.from_context({"user_role_prefix": "lakegate-user-"}).user_role_prefix
+        == "lakegate-user-"
+    )
+    assert LakegateConfig.from_context({"user_role_prefix": "p" * 40}).user_role_prefix == "p" * 40
+
+
+def test_the_audit_role_has_a_fixed_default_name_that_can_be_changed() -> None:
+    assert LakegateConfig().audit_role_name == "LakegateAuditor"
+    assert LakegateConfig.from_context({"audit_role_name": "DataAuditor"}).audit_role_name == "DataAuditor"

@@ -106,6 +106,7 @@ def test_environment_values_come_from_the_right_resources(
 
     assert values["evaluate_request"]["LEDGER_TABLE_NAME"] == {"Ref": logical_id(central.table)}
     assert values["evaluate_request"]["APPROVAL_TIMEOUT_SECONDS"] == str(72 * 3600)
+    assert values["evaluate_request"]["USER_ROLE_PREFIX"] == "lakegate-user-"
     assert values["conclude_request"]["NOTIFICATION_TOPIC_ARN"] == {"Ref": logical_id(central.topic)}
     approval = values["request_approval"]
     assert approval["DECISION_BASE_URL"] == {"Fn::GetAtt": [logical_id(central.http_api), "ApiEndpoint"]}
@@ -196,6 +197,9 @@ def test_only_actions_without_resource_level_permissions_are_granted_on_every_re
         "ram:GetResourceShareAssociations",
         "organizations:DescribeOrganization",
         "organizations:DescribeAccount",
+        # The audit role's reads (stacks/audit_role.py).
+        "cloudtrail:LookupEvents",
+        "lakeformation:ListPermissions",
     }
     for template in (central_template, producer_template):
         for _, statement in statements(template):
@@ -444,6 +448,7 @@ def test_central_settings_parameter_names_every_central_resource_the_cli_needs(
         "decision_api_url": f"<{logical_id(central.http_api)}.ApiEndpoint>",
         "owner_decision_url": f"<{function_url_id}.FunctionUrl>",
         "notification_topic_arn": f"<{logical_id(central.topic)}>",
+        "user_role_prefix": "lakegate-user-",
     }
 
 
@@ -458,6 +463,7 @@ def test_outputs_name_what_operators_and_producers_need(central_template: Templa
         "ApprovalPublisherRoleArn",
         "GrantRoleArn",
         "SettingsParameterName",
+        "AuditRoleArn",
     } <= set(outputs)
 
 

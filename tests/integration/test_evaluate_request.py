@@ -69,3 +69,30 @@ def test_a_data_owner_that_is_not_an_account_id_is_refused(glue: Any, ledger: Le
     create_database(glue, "odd", data_owner="sales-team")
     with pytest.raises(DataOwnerInvalid, match="'sales-team', which is not a 12-digit account id"):
         evaluate(glue, ledger, {"database": "odd", "table": "*"})
+
+
+@pytest.mark.parametrize(
+    ("principal", "prefix", "person"),
+    [
+        ("arn:aws:iam::444455556666:role/lakegate-user-jdoe", "lakegate-user-", "jdoe"),
+        ("arn:aws:iam::444455556666:role/notebooks/lakegate-user-jdoe", "lakegate-user-", "jdoe"),
+        ("arn:aws:iam::444455556666:role/Analyst", "lakegate-user-", None),
+        ("arn:aws:iam::444455556666:role/lakegate-user-jdoe", "", None),
+        (None, "lakegate-user-", None),
+    ],
+    ids=["own role", "own role under a path", "a team role", "no convention", "the whole account"],
+)
+def test_the_ledger_names_the_person_whose_own_role_the_request_is_for(
+    catalog: Any, ledger: Ledger, principal: str | None, prefix: str, person: str | None
+) -> None:
+    target = {"account_id": "444455556666", **({"principal": principal} if principal else {})}
+    event = {
+        "request_id": "r1",
+        "input": {"source": {"database": "customers", "table": "profiles"}, "target": target},
+    }
+
+    evaluate_request(
+        event, glue=catalog, ledger=ledger, approval_timeout_seconds=7200, user_role_prefix=prefix, now=NOW
+    )
+
+    assert ledger.require("r1").get("person") == person  # absent when nobody is named

@@ -77,3 +77,51 @@ def test_links_carry_the_request_and_a_secret_that_only_its_hash_verifies() -> N
     assert not secret_matches("S3cret", hash_secret("s3cret"))
     assert not secret_matches(None, hash_secret("s3cret"))
     assert not secret_matches("s3cret", None)
+
+
+JDOE_ROLE = "arn:aws:iam::444455556666:role/lakegate-user-jdoe"
+
+
+def test_a_request_for_a_persons_own_role_names_the_person_next_to_the_role() -> None:
+    email = approval_email(
+        {**record(principal=JDOE_ROLE), "person": "jdoe"},
+        request_id="req-1",
+        approve_link="https://x/a",
+        deny_link="https://x/d",
+    )
+
+    assert email.subject == (
+        "Access request for customers.profiles (columns email, country) from jdoe (account 444455556666)"
+    )
+    assert f"For:               jdoe (role {JDOE_ROLE})" in email.body.splitlines()
+    assert "Granted to:" not in email.body
+
+
+def test_the_reminder_names_the_person_too() -> None:
+    email = approval_email(
+        {**record(principal=JDOE_ROLE, columns=["email"]), "person": "jdoe"},
+        request_id="req-1",
+        approve_link="https://x/a",
+        deny_link="https://x/d",
+        reminder=True,
+    )
+
+    assert email.subject == (
+        "Reminder: access request for customers.profiles (columns email) from jdoe (account 444455556666)"
+    )
+    assert f"For:               jdoe (role {JDOE_ROLE})" in email.body.splitlines()
+
+
+def test_without_a_person_the_email_shows_the_grantee_as_before() -> None:
+    # A role outside the convention, and a request for the whole account (no role, so no person).
+    for changes, grantee in (
+        ({}, "arn:aws:iam::444455556666:role/Analyst"),
+        ({"principal": None}, "the whole account 444455556666 (with grant option)"),
+    ):
+        email = approval_email(
+            {**record(**changes), "person": None}, request_id="r", approve_link="a", deny_link="d"
+        )
+
+        assert email.subject.endswith("from account 444455556666")
+        assert f"Granted to:        {grantee}" in email.body.splitlines()
+        assert "For:" not in email.body

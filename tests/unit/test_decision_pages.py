@@ -63,3 +63,17 @@ def test_a_decided_request_says_who_decided_and_that_the_link_is_spent() -> None
 def test_an_expired_request_says_so() -> None:
     html = decided_page(record(status="EXPIRED"))
     assert "This request has expired" in html
+
+
+def test_the_page_names_the_person_whose_own_role_receives_the_grants() -> None:
+    role = "arn:aws:iam::444455556666:role/lakegate-user-jdoe"
+    mine = record(person="jdoe")
+    mine["request"] = {**mine["request"], "principal": role}
+
+    html = confirmation_page(mine, action="approve", secret="abc")
+
+    assert f"<dt>For</dt><dd>jdoe (role {role})</dd>" in html
+    assert "<dt>Granted to</dt>" not in html
+    assert "<dt>Granted to</dt><dd>the whole consumer account" in confirmation_page(
+        record(), action="approve", secret="abc"
+    )

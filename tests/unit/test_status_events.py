@@ -76,12 +76,31 @@ def test_a_created_request_says_what_for_whom_who_asked_and_why() -> None:
         "columns": ["id", "email"],
         "consumer_account": CONSUMER,
         "principal": ROLE,
+        "person": None,
         "data_owner": PRODUCER,
         "requester": "alice",
         "at": "2026-11-22T12:00:00+00:00",
         "by": "alice",
         "reason": "requested customers.profiles; sensitive",
     }
+    assert schema_errors(detail) == []
+
+
+def test_a_request_for_a_persons_own_role_names_the_person() -> None:
+    role = f"arn:aws:iam::{CONSUMER}:role/lakegate-user-jdoe"
+    fields = evaluated_fields("customers", "profiles", columns=("id",), principal=role, person="jdoe")
+
+    detail = status_change_detail(recorded("RECEIVED", **fields), None)
+
+    assert (detail["principal"], detail["person"]) == (role, "jdoe")
+    assert schema_errors(detail) == []
+
+
+def test_an_event_put_before_people_were_recorded_still_conforms() -> None:
+    # Events EventBridge refused stay on the record as JSON and are put later, unchanged.
+    detail = status_change_detail(recorded("RECEIVED"), None)
+    del detail["person"]
+
     assert schema_errors(detail) == []
 
 

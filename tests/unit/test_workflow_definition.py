@@ -115,7 +115,9 @@ def test_each_handler_reads_exactly_the_environment_its_function_declares(
 ) -> None:
     module, _, function = spec.handler.rpartition(".")
     source = (statemachine.LAMBDAS_DIR / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
-    read = set(re.findall(r'settings\.required(?:_int)?\("([A-Z_]+)"\)', source)) - {"AWS_REGION"}
+    read = set(re.findall(r'settings\.(?:required|required_int|optional)\("([A-Z_]+)"[,)]', source)) - {
+        "AWS_REGION"
+    }
     assert read == set(spec.environment)
     assert f"def {function}(" in source
     # handlers/__init__ pauses garbage collection while handlers load; each must resume it.

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from offline.catalog_builder import create_table
 from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
-from tests.workflow.conftest import event, links, wait_for
+from tests.status_event_schema import assert_conforms
+from tests.workflow.conftest import PII, event, links, wait_for
 
 pytestmark = pytest.mark.workflow
 ROLE = f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/ChurnStudy"
@@ -147,6 +149,71 @@ def test_an_approved_column_request_is_granted_to_the_role_and_the_consumer_told
     notice = wait_for(mesh.consumer_notices, request_id)
     assert notice["attributes"]["status"] == "GRANTED"
     assert json.loads(notice["body"])["decision_comment"] == "approved for churn study"
+
+
+def test_two_peoples_own_roles_are_each_granted_only_their_own_columns_and_named(mesh: OfflineMesh) -> None:
+    # GIVEN a table flagged pii_flag, and two people of one consumer account, each with their own role
+    create_table(
+        mesh.client("glue"),
+        "table_flag",
+        "contacts",
+        columns=["id", "email", "phone", "country"],
+        parameters=PII,
+    )
+    asked = {
+        "jdoe": (f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/lakegate-user-jdoe", ["id", "email"]),
+        "asmith": (f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/lakegate-user-asmith", ["country", "phone"]),
+    }
+    executions = {}
+    for person, (role, columns) in asked.items():
+        body = {
+            "source": {"database": "table_flag", "table": "contacts", "columns": columns},
+            "target": {"account_id": CONSUMER_ACCOUNT, "principal": role},
+        }
+        executions[person] = mesh.start(body, f"req-{person}-contacts")
+
+    # WHEN the owner, whose emails name each person next to their role, approves both
+    inbox: list[dict[str, Any]] = []  # reading the inbox empties it: keep both emails
+
+    def emails() -> list[dict[str, Any]]:
+        inbox.extend(mesh.approval_emails())
+        return inbox
+
+    for person, execution in executions.items():
+        mesh.wait(execution, until="waiting")
+        email = wait_for(emails, f"req-{person}-contacts")
+        assert f"For:               {person} (role {asked[person][0]})" in email["body"].splitlines()
+        assert mesh.post_decision(links(email)["approve"], "approve", approver="Pat Owner").status == 200
+
+    # THEN each role holds SELECT on exactly its own columns, and the ledger and events name each person
+    for person, execution in executions.items():
+        request_id = f"req-{person}-contacts"
+        assert output(mesh.wait(execution))["status"] == "GRANTED"
+        role, columns = asked[person]
+        assert grants_to(mesh, role) == [
+            {
+                "Resource": {
+                    "TableWithColumns": {
+                        "DatabaseName": "table_flag",
+                        "Name": "contacts",
+                        "ColumnNames": columns,
+                    }
+                },
+                "Permissions": ["SELECT"],
+            }
+        ]
+        record = mesh.ledger_record(request_id)
+        assert record is not None and (record["status"], record["person"]) == ("GRANTED", person)
+        events = mesh.status_events(request_id)
+        assert [event["detail"]["status"] for event in events] == [
+            "RECEIVED",
+            "PENDING_APPROVAL",
+            "APPROVED",
+            "GRANTED",
+        ]
+        for status_event in events:
+            assert_conforms(status_event)
+            assert status_event["detail"]["person"] == person
 
 
 def test_a_denied_request_grants_nothing_and_ends_denied(mesh: OfflineMesh, request_id: str) -> None:
