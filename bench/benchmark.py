@@ -165,6 +165,8 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     statemachine.APPROVAL_REMINDER_SECONDS: "86400",
     statemachine.REMINDER_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-reminder",
     statemachine.USER_ROLE_PREFIX: "lakegate-user-",
+    statemachine.STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-access-request",
+    statemachine.USER_POOL_CLIENT_ID: "1example23456789portalclient",
 }
 
 _started = time.perf_counter()

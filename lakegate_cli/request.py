@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
 
 from lakegate.access_request import AccessRequest, parse_request
 from lakegate.errors import InvalidRequest
 from lakegate.ledger import Ledger
+from lakegate.request_submission import Submission, TooManyAttempts, execution_input
+from lakegate.request_submission import submit as submit_request
 from lakegate_cli.connection import CentralSettings, add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, INTERRUPTED, USAGE, CliError
 from lakegate_cli.follow import DEFAULT_TIMEOUT_SECONDS, follow, outcome_line
-from lakegate_cli.naming import request_name
 from lakegate_cli.render import add_json_option, print_json, wants_json
-from lakegate_cli.workflow import IN_PROGRESS, describe_execution, execution_arn
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
-MAX_ATTEMPTS = 9999
 # The execution input's fields, and the option each comes from (named in validation errors).
 OPTION_OF_FIELD = {
     "source.database": "--database",
@@ -76,16 +71,6 @@ def register(subparsers: Any) -> None:
     add_connection_options(parser)
     add_json_option(parser)
     parser.set_defaults(func=run)
-
-
-@dataclass(frozen=True)
-class Submission:
-    """The request's id and execution, and whether this run started it or found it pending."""
-
-    request_id: str
-    execution_arn: str
-    started: bool
-    status: str
 
 
 def run(args: argparse.Namespace) -> int:
@@ -171,56 +156,14 @@ def validate(payload: dict[str, Any]) -> AccessRequest:
         raise CliError(f"invalid request: {named}", USAGE) from None
 
 
-def execution_input(request: AccessRequest) -> dict[str, Any]:
-    """The normalized execution input: the same request always gives the same input."""
-    source: dict[str, Any] = {"database": request.database, "table": request.table or "*"}
-    if request.columns:
-        source["columns"] = list(request.columns)
-    target: dict[str, Any] = {"account_id": request.consumer_account}
-    if request.principal:
-        target["principal"] = request.principal
-    document: dict[str, Any] = {"source": source, "target": target, "permissions": list(request.permissions)}
-    for name in ("requester", "justification", "duration_days"):
-        value = getattr(request, name)
-        if value is not None:
-            document[name] = value
-    return document
-
-
 def submit(
     request: AccessRequest, *, settings: CentralSettings, sfn: SFNClient, ledger: Ledger
 ) -> Submission:
-    """Start the request unless the same one is still in progress.
-
-    The first free name wins: ``<name>`` if it never ran, else ``<name>-2``, ``-3``... once the
-    earlier ones ended. Two people starting the same request at once get the same execution
-    (Step Functions returns the running one for the same name and input) or, with other free
-    text, ExecutionAlreadyExists; both are reported as already pending.
-    """
-    document = json.dumps(execution_input(request), sort_keys=True)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        name = request_name(request, attempt)
-        arn = execution_arn(settings.state_machine_arn, name)
-        record = ledger.get(name)
-        if record is not None:
-            if record["status"] in IN_PROGRESS:
-                return Submission(name, arn, started=False, status=record["status"])
-            continue
-        execution = describe_execution(sfn, arn)
-        if execution is not None:
-            if execution["status"] == "RUNNING":  # started, not yet recorded by the workflow
-                return Submission(name, arn, started=False, status="RECEIVED")
-            continue
-        try:
-            sfn.start_execution(stateMachineArn=settings.state_machine_arn, name=name, input=document)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise
-            return Submission(name, arn, started=False, status="RECEIVED")
-        return Submission(name, arn, started=True, status="RECEIVED")
-    raise CliError(
-        f"{MAX_ATTEMPTS} requests for the same access exist already; ask for something else", FAILED
-    )
+    """Start the request unless the same one is still in progress (``lakegate.request_submission``)."""
+    try:
+        return submit_request(request, state_machine_arn=settings.state_machine_arn, sfn=sfn, ledger=ledger)
+    except TooManyAttempts as error:
+        raise CliError(str(error), FAILED) from None
 
 
 def _submission_line(submission: Submission, request: AccessRequest) -> str:

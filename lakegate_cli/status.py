@@ -8,10 +8,11 @@ from typing import Any
 
 from lakegate.grants import Grant
 from lakegate.ledger import Ledger
+from lakegate.request_submission import describe_execution, execution_arn
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, CliError
 from lakegate_cli.render import add_json_option, details, print_json, table, wants_json
-from lakegate_cli.workflow import describe_execution, execution_arn, public_record
+from lakegate_cli.workflow import public_record
 
 HISTORY_COLUMNS = (("AT", "at"), ("STATUS", "status"), ("BY", "by"), ("REASON", "reason"))
 

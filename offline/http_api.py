@@ -19,11 +19,14 @@ def http_api_event(
     headers: Mapping[str, str] | None = None,
     route_key: str | None = None,
     iam_caller: Mapping[str, Any] | None = None,
+    jwt_claims: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The event API Gateway sends for ``method path?query`` with ``body`` (form posts are base64).
 
     ``iam_caller`` is what an AWS_IAM-authorized route receives in ``requestContext.authorizer.iam``
-    (``accountId``, ``userArn``, ``callerId``, ``userId``, ``accessKey``).
+    (``accountId``, ``userArn``, ``callerId``, ``userId``, ``accessKey``). ``jwt_claims`` are what a
+    route behind a JWT authorizer receives in ``requestContext.authorizer.jwt.claims`` (API Gateway
+    passes every claim as a string, arrays as ``"[a b]"``; they are put in as given).
     """
     raw_query = query if isinstance(query, str) else urlencode(query)
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
@@ -57,4 +60,6 @@ def http_api_event(
     }
     if iam_caller is not None:
         event["requestContext"]["authorizer"] = {"iam": {"principalOrgId": None, **iam_caller}}
+    if jwt_claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(jwt_claims), "scopes": None}}
     return event

@@ -28,6 +28,7 @@ from lakegate.ledger import Ledger
 from lakegate.status_events import SOURCE as STATUS_EVENT_SOURCE
 from offline.http_api import http_api_event
 from offline.in_process_lambda import InProcessLambdas, load_handler
+from offline.user_pool import create_user_pool
 
 REGION = "us-east-1"
 CENTRAL_ACCOUNT = "123456789012"  # moto's default account: the central catalog account
@@ -37,6 +38,7 @@ PRODUCER_TOPIC_NAME = "DataLakeSharingApproval"
 PRODUCER_ROLE_NAME = "ProducerWorkflowRole"
 APPROVAL_PUBLISHER_ROLE_NAME = "LakegateApprovalPublisher"
 EVENT_BUS_NAME = "lakegate"
+ACCESS_REQUEST_STATE_MACHINE_NAME = "lakegate-access-request"
 DEFAULT_DECISION_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_USER_ROLE_PREFIX = "lakegate-user-"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -75,6 +77,9 @@ class OfflineMesh:
     notification_topic_arn: str = ""
     approval_topic_arn: str = ""
     event_bus_arn: str = ""
+    # The portal's Cognito user pool and app client (the central stack's), created before the functions.
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
     function_arns: dict[str, str] = field(default_factory=dict)
     _queues: dict[str, str] = field(default_factory=dict)
     _status_events: list[dict[str, Any]] = field(default_factory=list)
@@ -149,6 +154,12 @@ class OfflineMesh:
         # Likewise the reminder state machine, which invokes request_approval and which it starts.
         reminder_name = "lakegate-approval-reminder"
         expected_reminder_arn = f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{reminder_name}"
+        # And the access-request state machine, which the portal starts.
+        expected_request_arn = (
+            f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{ACCESS_REQUEST_STATE_MACHINE_NAME}"
+        )
+        user_pool = create_user_pool(self.client("cognito-idp"), region=self.region)
+        self.user_pool_id, self.user_pool_client_id = user_pool.pool_id, user_pool.client_id
         values = {
             statemachine.LEDGER_TABLE_NAME: self.ledger_table,
             statemachine.NOTIFICATION_TOPIC_ARN: self.notification_topic_arn,
@@ -164,6 +175,8 @@ class OfflineMesh:
             statemachine.APPROVAL_REMINDER_SECONDS: str(self.approval_reminder_seconds),
             statemachine.REMINDER_STATE_MACHINE_ARN: expected_reminder_arn,
             statemachine.USER_ROLE_PREFIX: self.user_role_prefix,
+            statemachine.STATE_MACHINE_ARN: expected_request_arn,
+            statemachine.USER_POOL_CLIENT_ID: self.user_pool_client_id,
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")
@@ -188,13 +201,14 @@ class OfflineMesh:
             self.lambdas.register(function["FunctionName"], function["FunctionArn"], handler)
             self.function_arns[spec.key] = function["FunctionArn"]
         self.state_machine_arn = self._create_state_machine(
-            statemachine.ACCESS_REQUEST, "lakegate-access-request"
+            statemachine.ACCESS_REQUEST, ACCESS_REQUEST_STATE_MACHINE_NAME
         )
         self.expiry_state_machine_arn = self._create_state_machine(statemachine.ACCESS_EXPIRY, expiry_name)
         self.reminder_state_machine_arn = self._create_state_machine(
             statemachine.ACCESS_REMINDER, reminder_name
         )
         for created, told, who in (
+            (self.state_machine_arn, expected_request_arn, "portal"),
             (self.expiry_state_machine_arn, expected_expiry_arn, "grant_access"),
             (self.reminder_state_machine_arn, expected_reminder_arn, "request_approval"),
         ):

@@ -183,9 +183,26 @@ def _summary(info: dict[str, Any]) -> str:
             f"AWS_ACCESS_KEY_ID={owner['aws_access_key_id']} "
             f"AWS_SECRET_ACCESS_KEY={owner['aws_secret_access_key']}",
         ),
+        *_portal_rows(info),
     ]
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
+
+def _portal_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """The portal's address and its sample users (user name, password, what each may do)."""
+    if not info.get("portal_url"):
+        return []
+    rows = [("portal", f"{info['portal_url']}  (sign in as one of the users below)")]
+    for user in info.get("portal_users", []):
+        scope = []
+        if user.get("consumer_account"):
+            scope.append(f"requests for {user['consumer_account']}")
+        if user.get("owner_accounts"):
+            scope.append(f"decides for {user['owner_accounts']}")
+        detail = ", ".join([" ".join(user["groups"]), *scope])
+        rows.append(("portal user", f"{user['username']} / {user['password']}  ({detail})"))
+    return rows
 
 
 def _banner(info: dict[str, Any], *, sample_data: bool) -> str:
@@ -206,6 +223,11 @@ def _banner(info: dict[str, Any], *, sample_data: bool) -> str:
             "  see the grant (the emulator accepts any credentials):",
             "  AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox \\",
             f"    aws lakeformation list-permissions --endpoint-url {endpoint} --region {info['region']}",
+            *(
+                [f"  or open {info['portal_url']}: request as consumer, decide as owner"]
+                if info.get("portal_url")
+                else []
+            ),
         ]
     else:
         lines.append(

@@ -53,9 +53,10 @@ def index_page(info: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><th scope=row>{escape(str(name))}</th><td>{escape(str(value))}</td></tr>"
         for name, value in info.items()
-        if not isinstance(value, dict)
+        if not isinstance(value, dict | list)
     )
     return _document(
         "lakegate sandbox",
-        f'<p><a href="/outbox">Outbox</a> · <a href="/info.json">info.json</a></p><table>{rows}</table>',
+        '<p><a href="/portal">Portal</a> · <a href="/outbox">Outbox</a> · <a href="/info.json">info.json</a>'
+        f"</p><table>{rows}</table>",
     )

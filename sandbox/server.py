@@ -1,4 +1,4 @@
-"""Start and stop the sandbox: moto's server, the mesh built on it, and the web server."""
+"""Start and stop the sandbox: moto's server, the mesh built on it, the portal's users, and the web server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +25,9 @@ from offline.mesh import (
 )
 from offline.sample_catalog import load_sample_catalog
 from sandbox.outbox import Outbox
-from sandbox.web import SandboxWeb
+from sandbox.portal import FUNCTION_KEY as PORTAL_FUNCTION_KEY
+from sandbox.portal import PortalUser, create_sample_users, portal_authorizer
+from sandbox.web import Portal, SandboxWeb
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
@@ -60,11 +62,16 @@ class Sandbox:
     """The running sandbox; ``info()`` says where everything is."""
 
     def __init__(
-        self, options: SandboxOptions, mesh: OfflineMesh, owner_credentials: Mapping[str, str]
+        self,
+        options: SandboxOptions,
+        mesh: OfflineMesh,
+        owner_credentials: Mapping[str, str],
+        portal_users: Sequence[PortalUser] = (),
     ) -> None:
         self.options = options
         self.mesh = mesh
         self.owner_credentials = dict(owner_credentials)
+        self.portal_users = tuple(portal_users)
 
     def info(self) -> dict[str, Any]:
         web = self.options.web_url
@@ -88,6 +95,10 @@ class Sandbox:
             "outbox_url": f"{web}/outbox",
             "outbox_json_url": f"{web}/outbox.json",
             "owner_credentials": self.owner_credentials,
+            "portal_url": f"{web}/portal",
+            "user_pool_id": self.mesh.user_pool_id,
+            "user_pool_client_id": self.mesh.user_pool_client_id,
+            "portal_users": [user.to_json() for user in self.portal_users],
             "state": "in memory: everything is gone when the sandbox stops",
         }
 
@@ -111,7 +122,7 @@ def running_sandbox(options: SandboxOptions) -> Iterator[Sandbox]:
         mesh.build()
         if options.sample_data:
             load_sample_catalog(mesh.client("glue"), producer_account=PRODUCER_ACCOUNT)
-        sandbox = Sandbox(options, mesh, _create_owner(mesh))
+        sandbox = Sandbox(options, mesh, _create_owner(mesh), create_sample_users(mesh))
         mesh.client("ssm").put_parameter(
             Name=SANDBOX_INFO_PARAMETER, Type="String", Value=json.dumps(sandbox.info()), Overwrite=True
         )
@@ -122,6 +133,7 @@ def running_sandbox(options: SandboxOptions) -> Iterator[Sandbox]:
             resolve_caller=lambda access_key: _caller_of(access_key, options.endpoint),
             outbox=outbox,
             info=sandbox.info,
+            portal=_portal(mesh, options.endpoint),
         )
         thread = threading.Thread(target=web.serve_forever, name="sandbox-web", daemon=True)
         thread.start()
@@ -158,6 +170,17 @@ def _configure_moto(endpoint: str) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         response.read()
+
+
+def _portal(mesh: OfflineMesh, endpoint: str) -> Portal | None:
+    """The portal function behind its authorizer, once the functions include it."""
+    arn = mesh.function_arns.get(PORTAL_FUNCTION_KEY)
+    if arn is None:
+        return None
+    return Portal(
+        invoke=lambda event: mesh.lambdas.invoke(arn, event),
+        authorizer=portal_authorizer(mesh, endpoint),
+    )
 
 
 def _create_owner(mesh: OfflineMesh) -> dict[str, str]:

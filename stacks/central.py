@@ -1,8 +1,9 @@
-"""The central stack: the approval workflow, its functions, the decision API, the ledger, notifications,
-the status-event bus and the read-only audit role."""
+"""The central stack: the approval workflow, its functions, the decision API, the request portal, the ledger,
+notifications, the status-event bus and the read-only audit role."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ from stacks.ledger import Ledger
 from stacks.nag import acknowledge
 from stacks.notifications import ConsumerNotifications
 from stacks.owner_decisions import OwnerDecisionUrl
+from stacks.portal import PortalUserPool
 from stacks.workflow import AccessRequestWorkflow
 
 _RETENTION = {
@@ -62,6 +64,12 @@ _RETENTION = {
 # What the function code does to the ledger (lambdas/lakegate/ledger.py): single-item reads and
 # conditional creates and updates.
 LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# The portal never creates a request (evaluate_request does, in the workflow it starts): it lists requests
+# (a scan: the ledger has no index), reads one, and records owners' decisions.
+PORTAL_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem")
+_LEDGER_ACTIONS_BY_FUNCTION = {"portal": PORTAL_LEDGER_ACTIONS}
+# The portal lists the databases anyone may discover, their tables and a table's columns.
+PORTAL_CATALOG_ACTIONS = ("glue:GetDatabases", "glue:GetDatabase", "glue:GetTables", "glue:GetTable")
 
 _XRAY_REASON = (
     "Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no "
@@ -111,6 +119,8 @@ class CentralStack(Stack):
             log_retention=retention,
         )
         self.http_api: apigwv2.HttpApi = decision_api.http_api
+        # The request portal's users; its function is served on the same API (route_portal below).
+        self.portal = PortalUserPool(self, "Portal", portal_url=decision_api.portal_url)
 
         # The approval-reminder state machine invokes request_approval, and request_approval starts it:
         # its ARN comes from a fixed name, not from the resource, so there is no dependency cycle.
@@ -138,10 +148,17 @@ class CentralStack(Stack):
                 statemachine.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
                 statemachine.REMINDER_STATE_MACHINE_ARN: reminder_arn,
                 statemachine.USER_ROLE_PREFIX: config.user_role_prefix,
+                statemachine.USER_POOL_CLIENT_ID: self.portal.client.user_pool_client_id,
             },
             role_names={"request_approval": config.approval_publisher_role_name},
-            # The expiry state machine invokes the revoke function, so it exists only after the functions.
-            deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME),
+            # The state machines invoke the functions, so they exist only after them: the expiry state
+            # machine invokes the revoke function; the access-request one (which the portal starts) the
+            # workflow functions.
+            deferred_environment=(
+                statemachine.EXPIRY_STATE_MACHINE_ARN,
+                statemachine.REVOKE_FUNCTION_NAME,
+                statemachine.STATE_MACHINE_ARN,
+            ),
             log_retention=retention,
         )
         self.functions: Mapping[str, lambda_.Function] = functions.functions
@@ -173,7 +190,11 @@ class CentralStack(Stack):
         functions.set_deferred(
             statemachine.REVOKE_FUNCTION_NAME, self.functions["revoke_access"].function_name
         )
+        functions.set_deferred(statemachine.STATE_MACHINE_ARN, self.state_machine.state_machine_arn)
         functions.check_deferred()
+        self.portal_routes, self.portal_app_routes = decision_api.route_portal(
+            functions["portal"], user_pool=self.portal.user_pool, client=self.portal.client
+        )
         # Approver reminder: request_approval starts one execution per request it emails (when the
         # reminder time is ahead); it waits until then and invokes request_approval's reminder mode.
         reminder = AccessRequestWorkflow(
@@ -236,6 +257,19 @@ class CentralStack(Stack):
         )
         CfnOutput(self, "EventBusArn", value=self.event_bus.event_bus_arn)
         CfnOutput(self, "DecisionApiUrl", value=decision_api.base_url)
+        CfnOutput(
+            self,
+            "PortalUrl",
+            value=decision_api.portal_url,
+            description="The request portal: consumers request access, owners decide",
+        )
+        CfnOutput(
+            self,
+            "UserPoolId",
+            value=self.portal.user_pool.user_pool_id,
+            description="The portal's users: create them here and add them to consumers, owners or admins",
+        )
+        CfnOutput(self, "UserPoolClientId", value=self.portal.client.user_pool_client_id)
         CfnOutput(
             self,
             "OwnerDecisionUrl",
@@ -320,7 +354,7 @@ class CentralStack(Stack):
     def _grant(self, config: LakegateConfig) -> None:
         """Who may do what, beyond writing their own logs."""
         for key, function in self.functions.items():
-            self.table.grant(function, *LEDGER_ACTIONS)
+            self.table.grant(function, *_LEDGER_ACTIONS_BY_FUNCTION.get(key, LEDGER_ACTIONS))
             self.key.grant_encrypt_decrypt(function)
             if statemachine.EVENT_BUS_NAME in statemachine.FUNCTIONS_BY_KEY[key].environment:
                 self.status_events.grant_put(function)
@@ -351,6 +385,13 @@ class CentralStack(Stack):
             self.topic.grant_publish(self.functions[notifying])
 
         self.state_machine.grant_task_response(self.functions["decision_api"])
+
+        # The portal: reads the catalog, starts requests (and looks at their executions, as `lakegate
+        # request` does), and decides them through the same task tokens as the email links.
+        permissions.allow_catalog_read(self.roles["portal"], PORTAL_CATALOG_ACTIONS)
+        self.state_machine.grant_start_execution(self.functions["portal"])
+        self.state_machine.grant_execution(self.functions["portal"], "states:DescribeExecution")
+        self.state_machine.grant_task_response(self.functions["portal"])
         self.expiry_state_machine.grant_start_execution(self.functions["grant_access"])
         # By the reminder state machine's ARN from its fixed name (granting on the resource would make a
         # cycle: it invokes request_approval).
@@ -375,6 +416,27 @@ class CentralStack(Stack):
             )
             if key in ("evaluate_request", "grant_access", "revoke_access"):
                 permissions.acknowledge_catalog_read(role)
+        permissions.acknowledge_catalog_read(
+            self.roles["portal"],
+            "The portal lists every database of the catalog a consumer may discover (those with a data_owner "
+            "parameter), their tables and columns, reading pii_flag to mark sensitive items. Only Get "
+            "actions on this account's catalog.",
+        )
+        state_machine = self.state_machine.node.default_child
+        assert isinstance(state_machine, CfnElement)
+        # cdk-nag writes the execution ARN's state machine name (split from the state machine's ARN) as JSON.
+        name = json.dumps(
+            {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": self.get_logical_id(state_machine)}]}]},
+            separators=(",", ":"),
+        )
+        acknowledge(
+            self.roles["portal"].node.find_child("DefaultPolicy"),
+            "Added by CDK's grant_execution, for states:DescribeExecution only: the wildcard stands for the "
+            "executions of the access-request state machine, named per request; the portal looks at the "
+            "execution of a request it is about to start, as `lakegate request` does.",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+            f"execution:{name}:*]",
+        )
         revoke = self.functions["revoke_access"].node.default_child
         assert isinstance(revoke, CfnElement)
         acknowledge(

@@ -1,4 +1,4 @@
-"""The decision API behind the Approve and Deny links in the data owner's email."""
+"""The HTTP API behind the Approve and Deny links in the data owner's email, and the request portal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 import jsii
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -17,6 +19,17 @@ from stacks.nag import acknowledge
 REQUEST_PATH = "/requests/{request_id}"
 # Owners deciding with their AWS identity (`lakegate approve` / `deny`); lambdas/lakegate/approval_links.py
 # names the same prefix for the function and the CLI.
+
+# The request portal (one function): the sign-in page, sign-in calls and static assets are public; every
+# page and form under PORTAL_APP_PATH needs a Cognito ID token (Authorization: Bearer <token>).
+PORTAL_PATH = "/portal"
+PORTAL_PUBLIC_ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
+    (apigwv2.HttpMethod.GET, PORTAL_PATH),
+    (apigwv2.HttpMethod.POST, f"{PORTAL_PATH}/signin"),
+    (apigwv2.HttpMethod.POST, f"{PORTAL_PATH}/signin/new-password"),
+    (apigwv2.HttpMethod.GET, f"{PORTAL_PATH}/assets/{{file}}"),
+)
+PORTAL_APP_PATH = f"{PORTAL_PATH}/app/{{proxy+}}"
 
 # $context.path and the query string are left out on purpose: a link carries its single-use
 # secret, and access logs must not keep it.
@@ -54,7 +67,7 @@ class DecisionApi(Construct):
         self.http_api = apigwv2.HttpApi(
             self,
             "HttpApi",
-            description="lakegate: confirmation pages and decisions for access-request approval links",
+            description="lakegate: approval-link confirmation pages and decisions, and the request portal",
             create_default_stage=False,
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
@@ -96,6 +109,51 @@ class DecisionApi(Construct):
                 "AwsSolutions-APIG4",
             )
         return links
+
+    @property
+    def portal_url(self) -> str:
+        """Where the portal's sign-in page is."""
+        return f"{self.base_url}{PORTAL_PATH}"
+
+    def route_portal(
+        self,
+        handler: lambda_.IFunction,
+        *,
+        user_pool: cognito.IUserPool,
+        client: cognito.IUserPoolClient,
+    ) -> tuple[list[apigwv2.HttpRoute], list[apigwv2.HttpRoute]]:
+        """Serve the portal with ``handler``: (public routes, routes behind the JWT authorizer).
+
+        The authorizer accepts only ID tokens ``user_pool`` issued to ``client`` (issuer and audience),
+        read from the Authorization header; API Gateway answers 401 itself when the token is missing or
+        invalid, and the function gets the verified claims.
+        """
+        integration = integrations.HttpLambdaIntegration("PortalIntegration", handler)
+        public: list[apigwv2.HttpRoute] = []
+        for method, path in PORTAL_PUBLIC_ROUTES:
+            public += self.http_api.add_routes(path=path, methods=[method], integration=integration)
+        for route in public:
+            acknowledge(
+                route,
+                "Signing in cannot require being signed in: the sign-in page, its two static assets and "
+                "the sign-in calls (Cognito USER_PASSWORD_AUTH, a new password on first sign-in) are "
+                "public and return no catalog or request data; every other portal route is under "
+                f"{PORTAL_APP_PATH} behind the Cognito JWT authorizer.",
+                "AwsSolutions-APIG4",
+            )
+        self.portal_authorizer = authorizers.HttpUserPoolAuthorizer(
+            "PortalAuthorizer",
+            user_pool,
+            user_pool_clients=[client],
+            identity_source=["$request.header.Authorization"],
+        )
+        protected = self.http_api.add_routes(
+            path=PORTAL_APP_PATH,
+            methods=[apigwv2.HttpMethod.ANY],
+            integration=integration,
+            authorizer=self.portal_authorizer,
+        )
+        return public, protected
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

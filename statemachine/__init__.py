@@ -44,6 +44,10 @@ REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 # ``lakegate-user-jdoe``); evaluate_request records that person with the request. Empty means no
 # convention, so it is read with ``settings.optional``.
 USER_ROLE_PREFIX = "USER_ROLE_PREFIX"
+# The request portal: the access-request state machine it starts requests on (as `lakegate request`
+# does), and the id of the Cognito app client its sign-in calls (USER_PASSWORD_AUTH, no secret).
+STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
 # CENTRAL_SETTINGS_KEYS; the central stack writes it, the sandbox too, and the CLI reads it.
@@ -129,6 +133,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         handler="handlers.revoke_access.handler",
         description="Revokes exactly the grants recorded for a request and notifies the consumer",
         environment=(LEDGER_TABLE_NAME, NOTIFICATION_TOPIC_ARN, EVENT_BUS_NAME),
+    ),
+    FunctionSpec(
+        key="portal",
+        handler="handlers.portal.handler",
+        description="Serves the request portal: sign-in, the catalog, requests and the owners' decisions",
+        environment=(
+            LEDGER_TABLE_NAME,
+            EVENT_BUS_NAME,
+            STATE_MACHINE_ARN,
+            USER_POOL_CLIENT_ID,
+            USER_ROLE_PREFIX,
+        ),
     ),
 )
 

@@ -23,6 +23,7 @@ MAX_DURATION_DAYS = "max_duration_days"
 DATA_OWNER = "data_owner"
 DATA_OWNER_NAME = "data_owner_name"
 TABLES_PER_PAGE = 100  # the most GetTables returns in one page
+DATABASES_PER_PAGE = 100  # the most GetDatabases returns in one page
 
 
 def is_flagged(parameters: Mapping[str, str] | None) -> bool:
@@ -86,7 +87,7 @@ def read_scope(request: AccessRequest, *, glue: GlueClient) -> CatalogScope:
     """Read the database and the requested table, or every table of the database, with paging."""
     database = _database(request.database, glue)
     if request.table is None:
-        tables = tuple(_table(raw, request.database) for raw in _all_tables(request.database, glue))
+        tables = tuple(_table(raw, request.database) for raw in all_tables(request.database, glue=glue))
     else:
         tables = (_table(get_table(request.database, request.table, glue=glue), request.database),)
     return CatalogScope(database=database, tables=tables)
@@ -133,13 +134,33 @@ def _database(name: str, glue: GlueClient, catalog_id: str | None = None) -> Dat
     )
 
 
-def _all_tables(database: str, glue: GlueClient) -> Iterable[Mapping[str, Any]]:
+def database_page(
+    *, glue: GlueClient, next_token: str | None = None, page_size: int = DATABASES_PER_PAGE
+) -> tuple[list[Mapping[str, Any]], str | None]:
+    """One page of this account's raw Glue databases, and the token of the next page (None at the end)."""
+    arguments: dict[str, Any] = {"MaxResults": min(max(page_size, 1), DATABASES_PER_PAGE)}
+    if next_token:
+        arguments["NextToken"] = next_token
+    try:
+        response = glue.get_databases(**arguments)
+    except ClientError as error:
+        raise _translated(error, "the list of databases") from error
+    return list(response.get("DatabaseList") or ()), response.get("NextToken") or None
+
+
+def all_tables(database: str, *, glue: GlueClient) -> Iterable[Mapping[str, Any]]:
+    """Every raw Glue table of ``database``, page after page (CatalogItemNotFound if it does not exist)."""
     paginator = glue.get_paginator("get_tables")
     try:
         for page in paginator.paginate(DatabaseName=database, PaginationConfig={"PageSize": TABLES_PER_PAGE}):
             yield from page["TableList"]
     except ClientError as error:
         raise _translated(error, f"tables of database {database!r}") from error
+
+
+def table_from_glue(raw: Mapping[str, Any], database: str) -> Table:
+    """A raw Glue table as lakegate sees it: its flag, its columns then partition keys, each with its flag."""
+    return _table(raw, database)
 
 
 def _table(raw: Mapping[str, Any], database: str) -> Table:

@@ -1,6 +1,6 @@
-"""Taking a data owner's decision, from an approval link or from the owner's AWS identity.
+"""Taking a data owner's decision: from an approval link, the owner's AWS identity, or the portal.
 
-Both ways share one claim: a conditional ledger update (still pending, not expired, and for a
+Every way shares one claim: a conditional ledger update (still pending, not expired, and for a
 link one of the request's secrets: the approval email's or the reminder's) that also removes the
 task token, so a request is decided at most once.
 """
@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -38,6 +38,20 @@ class CallerNotAllowed(LakegateError):
 
 class InvalidDecision(LakegateError):
     """The decision is malformed (unknown action, text too long, a body that is not understood)."""
+
+
+def closed_reason(record: Mapping[str, Any]) -> str:
+    """Why a request can no longer be decided: who decided it and when, or that it expired."""
+    request_id = record.get("request_id")
+    status = record.get("status")
+    if status == Status.EXPIRED:
+        return f"request {request_id} expired: nobody decided in time, and it can no longer be decided"
+    if record.get("decided_by"):
+        return (
+            f"request {request_id} was already decided by {record['decided_by']} at "
+            f"{record.get('decided_at')}; it is {status}"
+        )
+    return f"request {request_id} is {status}, not waiting for a decision"
 
 
 class DecisionClosed(LakegateError):
@@ -75,6 +89,17 @@ class Caller:
     @property
     def decided_by(self) -> str:
         return f"{self.arn} (AWS identity)"
+
+
+class PortalDecider(Protocol):
+    """A signed-in portal user as a decision needs them (``lakegate.portal_auth.PortalUser``)."""
+
+    @property
+    def username(self) -> str: ...
+
+    def may_decide_for(self, account_id: str) -> bool:
+        """Whether the user owns ``account_id`` (``custom:owner_accounts``) or is an admin."""
+        ...
 
 
 def caller_from_iam(iam: Mapping[str, Any]) -> Caller:
@@ -190,6 +215,42 @@ def take_owner_decision(
         decision,
         decided_by=caller.decided_by,
         via="the owner's AWS identity",
+        condition=None,
+        ledger=ledger,
+        sfn=sfn,
+        now=now,
+    )
+
+
+def take_portal_decision(
+    request_id: str,
+    user: PortalDecider,
+    decision: Decision,
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Decide as a portal user who owns the request's ``data_owner`` account, or as an admin.
+
+    The user's name is recorded as the approver: ``decided_by`` is ``"<username> (portal)"``.
+    """
+    now = now or utc_now()
+    record = ledger.get(request_id)
+    if record is None:
+        raise RequestNotFound(f"request {request_id} is not known")
+    owner = str(record.get("data_owner") or "")
+    if not owner or not user.may_decide_for(owner):
+        raise CallerNotAllowed(
+            f"only an owner of account {owner or '(none recorded)'} or an admin may decide request "
+            f"{request_id}; {user.username} is neither"
+        )
+    _require_pending(record, now)
+    return _claim_and_resume(
+        request_id,
+        decision,
+        decided_by=f"{user.username} (portal)",
+        via="the portal",
         condition=None,
         ledger=ledger,
         sfn=sfn,

@@ -26,6 +26,7 @@ from lakegate.decision import (
     LinkRejected,
     TryAgainLater,
     caller_from_iam,
+    closed_reason,
     open_link,
     parse_decision,
     take_decision,
@@ -171,7 +172,7 @@ def build_app(
         return refuse(
             410 if expired else 409,
             "expired" if expired else "already_decided",
-            _closed_message(error.record),
+            closed_reason(error.record),
             html=decided_page(error.record),
             details=decision_summary(error.record),
         )
@@ -202,19 +203,6 @@ def build_app(
     for errors, respond in responses:
         app.exception_handler(errors)(respond)
     return app
-
-
-def _closed_message(record: Mapping[str, Any]) -> str:
-    request_id = record.get("request_id")
-    status = record.get("status")
-    if status == Status.EXPIRED:
-        return f"request {request_id} expired: nobody decided in time, and it can no longer be decided"
-    if record.get("decided_by"):
-        return (
-            f"request {request_id} was already decided by {record['decided_by']} at "
-            f"{record.get('decided_at')}; it is {status}"
-        )
-    return f"request {request_id} is {status}, not waiting for a decision"
 
 
 def _form(body: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lakegate.ledger import Ledger, Status
-from lakegate_cli.naming import request_name
+from lakegate.request_names import request_name
 from lakegate_cli.request import validate
 from offline.http_api import http_api_event
 from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh

@@ -282,7 +282,7 @@ def test_only_the_concluding_and_revoking_functions_may_publish_to_consumers(
         assert published == ({topic} if notifies else set())
 
 
-def test_every_function_may_read_and_write_single_ledger_items_but_never_delete_or_scan(
+def test_functions_may_read_and_write_single_ledger_items_never_delete_and_only_the_portal_scans(
     central: CentralStack, central_template: Template
 ) -> None:
     table = f"<{logical_id(central.table)}.Arn>"
@@ -290,7 +290,13 @@ def test_every_function_may_read_and_write_single_ledger_items_but_never_delete_
         dynamodb_actions = {
             a for a in actions_of(central_template, role_id(central, key)) if a.startswith("dynamodb:")
         }
-        assert dynamodb_actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        # The portal lists requests but never creates one (the workflow it starts does).
+        expected = (
+            {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"}
+            if key == "portal"
+            else {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        )
+        assert dynamodb_actions == expected, key
         for action in dynamodb_actions:
             assert resources_for(central_template, role_id(central, key), action) == {table}
 
@@ -331,13 +337,15 @@ def test_state_machine_may_invoke_exactly_the_five_workflow_functions(
     } == {"lambda:InvokeFunction"}
 
 
-def test_only_the_decision_function_may_answer_tasks_and_only_on_the_state_machine(
+def test_only_the_decision_and_portal_functions_may_answer_tasks_and_only_on_the_state_machine(
     central: CentralStack, central_template: Template
 ) -> None:
     state_machine = f"<{logical_id(central.state_machine)}>"
+    deciders = ("decision_api", "portal")
     for key in statemachine.FUNCTIONS_BY_KEY:
-        answered = resources_for(central_template, role_id(central, key), "states:SendTaskSuccess")
-        assert answered == ({state_machine} if key == "decision_api" else set())
+        for action in ("states:SendTaskSuccess", "states:SendTaskFailure"):
+            answered = resources_for(central_template, role_id(central, key), action)
+            assert answered == ({state_machine} if key in deciders else set()), (key, action)
     decision_actions = actions_of(central_template, role_id(central, "decision_api"))
     assert {action for action in decision_actions if action.startswith("states:")} == {
         "states:SendTaskSuccess",
@@ -384,7 +392,12 @@ def test_the_links_are_served_by_the_decision_function_and_authorized_by_their_s
     )
     assert len(integrations) == 1
     (integration_id,) = integrations
-    routes = central_template.find_resources("AWS::ApiGatewayV2::Route").values()
+    # The portal's routes (tests/infra/test_portal.py) share the API.
+    routes = [
+        route
+        for route in central_template.find_resources("AWS::ApiGatewayV2::Route").values()
+        if not route["Properties"]["RouteKey"].split(" ")[1].startswith("/portal")
+    ]
 
     # The handler checks each link's secret; owners deciding by AWS identity use the function URL.
     assert {
@@ -532,7 +545,12 @@ def test_only_grant_access_may_start_expiry_executions_and_only_on_the_expiry_st
     reminder = render(central.resolve(central.reminder_state_machine_arn))
     for key in statemachine.FUNCTIONS_BY_KEY:
         started = resources_for(central_template, role_id(central, key), "states:StartExecution")
-        expected = {"grant_access": {expiry}, "request_approval": {reminder}}.get(key, set())
+        expected = {
+            "grant_access": {expiry},
+            "request_approval": {reminder},
+            # The portal starts access requests, as `lakegate request` does.
+            "portal": {f"<{logical_id(central.state_machine)}>"},
+        }.get(key, set())
         assert started == expected
     grant_states = {
         a for a in actions_of(central_template, role_id(central, "grant_access")) if a.startswith("states:")

@@ -8,78 +8,29 @@ here. Screenshots of the outbox, the confirmation page and the result page are k
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.sandbox.browser import headless_chromium
 from tests.sandbox.conftest import ARTIFACTS, RunningSandbox
 
-try:
-    from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
-except ImportError as error:  # reported by the test itself, as a failure: CI must run this test
-    _PLAYWRIGHT_MISSING: ImportError | None = error
-else:
-    _PLAYWRIGHT_MISSING = None
+with contextlib.suppress(ImportError):  # without Playwright, headless_chromium fails the test and says why
+    from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# What is known to work on these machines: no sandbox (CI runs as root) and no background
-# connections, which the closed network refuses. The profile folder is a fresh one per test.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ARTIFACTS / "browser"
 NAME_LABEL = "Your name (recorded with the decision)"
 COMMENT_LABEL = "Comment (optional, sent to the consumer)"
 APPROVER = "Dana Owner"
-TIMEOUT_MS = 10_000
 EXECUTION_TIMEOUT_S = 30.0
-
-
-@contextmanager
-def headless_chromium(profile: Path) -> Iterator[BrowserContext]:
-    """Headless Chromium with a fresh profile folder; the test fails, never skips, when it cannot start."""
-    if _PLAYWRIGHT_MISSING is not None:
-        pytest.fail(
-            f"Playwright for Python is not installed ({_PLAYWRIGHT_MISSING}): run `make setup`",
-            pytrace=False,
-        )
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing (Debian's chromium package): run `make setup`, which installs it",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        try:
-            context = playwright.chromium.launch_persistent_context(
-                user_data_dir=str(profile),
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=CHROMIUM_FLAGS,
-                viewport={"width": 1100, "height": 900},
-            )
-        except Exception as error:
-            pytest.fail(f"headless Chromium did not start ({error}); run `make setup`", pytrace=False)
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def _start_sensitive_request(sandbox: RunningSandbox) -> tuple[str, str]:

@@ -82,3 +82,42 @@ def test_day_seconds_is_passed_to_the_mesh(
 
     assert main(argv) == 3
     assert given[0].access_day_seconds == expected
+
+
+def test_info_names_the_portal_and_its_sample_users_who_can_sign_in(sandbox: RunningSandbox) -> None:
+    info = sandbox.info
+    assert info["portal_url"] == f"{info['decision_api_url']}/portal"
+    users = {user["username"]: user for user in info["portal_users"]}
+    assert {name: user["groups"] for name, user in users.items()} == {
+        "consumer": ["consumers"],
+        "owner": ["owners"],
+        "admin": ["admins"],
+    }
+    assert users["consumer"]["consumer_account"] == info["accounts"]["consumer"]
+    assert users["owner"]["owner_accounts"] == info["accounts"]["producer"]  # the sample catalog's owner
+    # The pool is the emulator's, with self sign-up off, and each password signs its user in for good.
+    cognito = sandbox.client("cognito-idp")
+    pool = cognito.describe_user_pool(UserPoolId=info["user_pool_id"])["UserPool"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    for user in users.values():
+        signed_in = cognito.initiate_auth(
+            ClientId=info["user_pool_client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
+        )
+        assert "IdToken" in signed_in["AuthenticationResult"], user["username"]
+
+
+def test_sandbox_info_prints_the_portal_and_its_users(sandbox: RunningSandbox) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "sandbox", "info", "--endpoint-url", sandbox.endpoint],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    rows = [line.split() for line in completed.stdout.splitlines()]
+    assert ["portal", sandbox.info["portal_url"]] in [row[:2] for row in rows]
+    for user in sandbox.info["portal_users"]:
+        assert f"{user['username']} / {user['password']}" in completed.stdout

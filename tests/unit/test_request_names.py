@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from lakegate.access_request import AccessRequest
-from lakegate_cli.naming import request_hash, request_name
+from lakegate.request_names import request_hash, request_name
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 BASE = AccessRequest(

@@ -1,4 +1,4 @@
-"""Request ids: the execution name derived from what a request asks for.
+"""Request ids: the execution name derived from what a request asks for (the CLI and the portal).
 
 The same request always gets the same name, so sending it twice finds the first one instead of
 starting a second workflow (and a second email). The name is a readable slug of the item plus a
