@@ -81,8 +81,11 @@ def run_requests(args: argparse.Namespace) -> int:
         database=args.database,
         principal=args.principal.strip() if args.principal else None,
     )
-    filters = {"since": since.isoformat(timespec="seconds") if since else None, "database": args.database}
-    filters["principal"] = args.principal
+    filters = {
+        "since": since.isoformat(timespec="seconds") if since else None,
+        "database": args.database,
+        "principal": args.principal,
+    }
     emit(
         args,
         columns=TABLE_COLUMNS if output_format(args) == "table" else CSV_COLUMNS,

@@ -12,8 +12,6 @@ from lakegate.portal_app import build_app
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-# boto3's typed overloads know no "cognito-idp" (its stubs are not installed): the portal types it itself.
-_client: Any = boto3.client
 APP = build_app(
     # A decision already claimed must still reach the workflow; its next step puts the event.
     ledger=workflow_ledger(
@@ -21,7 +19,7 @@ APP = build_app(
     ),
     sfn=boto3.client("stepfunctions"),
     glue=boto3.client("glue"),
-    cognito=_client("cognito-idp"),
+    cognito=boto3.client("cognito-idp"),
     user_pool_client_id=settings.required("USER_POOL_CLIENT_ID"),
     state_machine_arn=settings.required("STATE_MACHINE_ARN"),
     user_role_prefix=settings.optional("USER_ROLE_PREFIX"),

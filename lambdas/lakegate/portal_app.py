@@ -76,7 +76,6 @@ from lakegate.portal_requests import (
     wait_for_record,
 )
 from lakegate.portal_signin import (
-    CognitoClient,
     SignInInvalid,
     SignInRejected,
     SignInUnavailable,
@@ -87,6 +86,7 @@ from lakegate.portal_signin import (
 from lakegate.request_submission import TooManyAttempts
 
 if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -141,7 +141,7 @@ def build_app(
     ledger: Ledger,
     sfn: SFNClient,
     glue: GlueClient,
-    cognito: CognitoClient,
+    cognito: CognitoIdentityProviderClient,
     user_pool_client_id: str,
     state_machine_arn: str,
     user_role_prefix: str = "",

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
 from lakegate.errors import LakegateError, error_code
 
-NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+NEW_PASSWORD_REQUIRED: Final = "NEW_PASSWORD_REQUIRED"
 MAX_USERNAME_LENGTH = 128
 MAX_PASSWORD_LENGTH = 256
 MAX_SESSION_LENGTH = 8192
@@ -34,14 +37,6 @@ _REJECTED = frozenset(
     }
 )
 _BUSY = frozenset({"TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException"})
-
-
-class CognitoClient(Protocol):
-    """What the portal calls on ``boto3.client("cognito-idp")`` (its stubs are not among the project's)."""
-
-    def initiate_auth(self, **kwargs: Any) -> Mapping[str, Any]: ...
-
-    def respond_to_auth_challenge(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
 
 class SignInRejected(LakegateError):
@@ -78,7 +73,9 @@ def sign_in_fields(body: str, names: tuple[str, ...]) -> dict[str, str]:
     return fields
 
 
-def sign_in(cognito: CognitoClient, *, client_id: str, username: str, password: str) -> dict[str, Any]:
+def sign_in(
+    cognito: CognitoIdentityProviderClient, *, client_id: str, username: str, password: str
+) -> dict[str, Any]:
     """``{"id_token", "expires_in"}``, or ``{"challenge": "NEW_PASSWORD_REQUIRED", "session"}``."""
     try:
         response = cognito.initiate_auth(
@@ -92,7 +89,7 @@ def sign_in(cognito: CognitoClient, *, client_id: str, username: str, password: 
 
 
 def set_new_password(
-    cognito: CognitoClient, *, client_id: str, username: str, session: str, new_password: str
+    cognito: CognitoIdentityProviderClient, *, client_id: str, username: str, session: str, new_password: str
 ) -> dict[str, Any]:
     """Answer the NEW_PASSWORD_REQUIRED challenge; the same outcomes as ``sign_in``."""
     try:
