@@ -49,7 +49,7 @@ sandbox: setup
 demo: synth offline-demo
 
 synth: setup
-	node_modules/.bin/cdk synth --quiet -c central_account_id=$(CENTRAL_ACCOUNT_ID)
+	node_modules/.bin/cdk synth --quiet --no-notices -c central_account_id=$(CENTRAL_ACCOUNT_ID)
 	@echo "Templates in cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 offline-demo: setup

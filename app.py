@@ -10,7 +10,7 @@ import sys
 
 from aws_cdk import Environment
 
-from stacks.app_factory import build_app
+from stacks.app_factory import UnsupportedEnvironment, build_app
 from stacks.config import ConfigError
 
 try:
@@ -19,6 +19,6 @@ try:
             account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
         )
     )
-except ConfigError as error:
+except (ConfigError, UnsupportedEnvironment) as error:
     sys.exit(f"lakegate: {error}")
 app.synth()

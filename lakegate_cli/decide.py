@@ -21,8 +21,8 @@ from lakegate_cli.signing import Reply, post_json
 
 OWNER_URL_VARIABLE = "LAKEGATE_OWNER_DECISION_URL"
 _IAM_HINT = (
-    "your AWS identity must be allowed lambda:InvokeFunctionUrl on the owner decision URL "
-    "and belong to the request's data owner account"
+    "your AWS identity must be allowed lambda:InvokeFunctionUrl and lambda:InvokeFunction on the owner "
+    "decision function and belong to the request's data owner account"
 )
 
 

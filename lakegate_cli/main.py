@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakegate_cli import audit, decide, listing, request, status
+from lakegate_cli import audit, decide, doctor, listing, request, status
 from lakegate_cli.connection import add_connection_options
 from lakegate_cli.errors import FAILED, INTERRUPTED, USAGE, CliError, from_aws_error
 from lakegate_cli.render import add_json_option, print_json, wants_json
@@ -32,6 +32,7 @@ COMMANDS: list[Register] = [
     listing.register,
     decide.register,
     audit.register,
+    doctor.register,
     sandbox_cli.register,
 ]
 DEBUG_VARIABLE = "LAKEGATE_DEBUG"  # set to 1 to see the traceback of an unexpected error

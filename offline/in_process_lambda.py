@@ -23,6 +23,7 @@ from unittest import mock
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from offline import call_recorder
 from statemachine import LAMBDAS_DIR
 
 Handler = Callable[[Any, Any], Any]
@@ -57,8 +58,10 @@ def load_handler(handler_path: str, environment: Mapping[str, str]) -> Handler:
     """Import ``module.function`` from lambdas/ afresh, with ``environment`` set while it loads.
 
     Handlers read their settings and create their clients at import, so each function gets its
-    own copy of its module, loaded with its own environment, as in its own Lambda sandbox.
+    own copy of its module, loaded with its own environment, as in its own Lambda sandbox. With
+    ``LAKEGATE_CALL_LOG`` set, the handler's AWS calls are recorded (``offline.call_recorder``).
     """
+    call_recorder.install_from_environment()
     module_name, _, function_name = handler_path.rpartition(".")
     if str(LAMBDAS_DIR) not in sys.path:
         sys.path.insert(0, str(LAMBDAS_DIR))
@@ -67,7 +70,7 @@ def load_handler(handler_path: str, environment: Mapping[str, str]) -> Handler:
         module = importlib.import_module(module_name)
         sys.modules.pop(module_name, None)  # the next function loads its own copy
     handler: Handler = getattr(module, function_name)
-    return handler
+    return call_recorder.attributed(handler, handler_path, environment)
 
 
 class InProcessLambdas:

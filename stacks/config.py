@@ -134,6 +134,9 @@ class LakegateConfig:
     datazone_fulfilment_role_name: str = "LakegateS3Fulfilment"
     datazone_s3_policy_role_name: str = "LakegateS3PolicyEditor"
     datazone_bucket_accounts: Mapping[str, str] = field(default_factory=dict)
+    # The request portal (Cognito user pool, portal function and routes); false deploys the workflow, the
+    # approval links and the CLI's paths only.
+    portal: bool = True
 
     def __post_init__(self) -> None:
         if self.central_account_id is not None:
@@ -201,6 +204,8 @@ class LakegateConfig:
         )
         # A week at most: no RAM invitation lives longer (Glue resources' expire after 12 hours).
         _check_int_range("stale_invitation_hours", self.stale_invitation_hours, 1, 168)
+        if not isinstance(self.portal, bool):
+            raise ConfigError("portal", f"must be true or false, got {self.portal!r}")
         self._check_datazone()
 
     def _check_datazone(self) -> None:
@@ -386,6 +391,7 @@ _PARSERS = {
     "datazone_rules": _parse_object,
     "datazone_s3_fulfilment": _parse_bool,
     "datazone_bucket_accounts": _parse_object,
+    "portal": _parse_bool,
 }
 
 

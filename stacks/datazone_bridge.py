@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -28,6 +28,11 @@ APPROVAL_HANDLER = "handlers.approve_subscription_requests.handler"
 FULFILMENT_HANDLER = "handlers.fulfil_s3_subscriptions.handler"
 REQUEST_EVENTS = ("Subscription Request Created",)
 SUBSCRIPTION_EVENTS = ("Subscription Created", "Subscription Cancelled", "Subscription Revoked")
+# The Service Authorization Reference lists no resource type for any of these actions (its only DataZone
+# resource type, the domain, serves domain administration), so IAM allows them only on "*"; nor does it
+# list a condition key for them: datazone:domainId exists for the service but no action supports it, and a
+# condition on a key absent from the request never matches. The domain is pinned by the function's
+# environment and its event rule instead. (stacks/service_authorization.json keeps these facts.)
 APPROVAL_ACTIONS = (
     "datazone:GetSubscriptionRequestDetails",
     "datazone:AcceptSubscriptionRequest",
@@ -46,10 +51,15 @@ LOCK_ACTIONS = ("dynamodb:PutItem", "dynamodb:DeleteItem")
 LOCK_PARTITION_KEY = "bucket"
 LOCK_TTL_ATTRIBUTE = "expires_at"
 
+_DATAZONE_REASON = (
+    "The Service Authorization Reference lists no resource type and no condition key for the DataZone "
+    'subscription actions of this statement, so IAM can allow them only on "*". The function acts on one '
+    "domain only: its id comes from the function's environment, and its event rule matches that domain's "
+    "events only."
+)
 _KMS_GRANT_REASON = (
-    "Added by CDK's grant on lakegate's customer-managed key (the only resource of the statement): the "
-    "wildcards stand for the kms:ReEncryptFrom/To and kms:GenerateDataKey variants DynamoDB and SNS use "
-    "with that key."
+    "The grant on lakegate's customer-managed key (the only resource of the statement): the wildcard stands "
+    "for the kms:GenerateDataKey variants DynamoDB uses with that key."
 )
 
 
@@ -62,15 +72,27 @@ def domain_events(domain_id: str, detail_types: Sequence[str]) -> events.EventPa
     )
 
 
-def domain_arn(scope: Construct, domain_id: str) -> str:
-    """The ARN of the DataZone domain ``domain_id`` in this stack's account and region."""
-    return Stack.of(scope).format_arn(service="datazone", resource="domain", resource_name=domain_id)
+def allow_datazone_actions(
+    scope: Construct, construct_id: str, role: iam.Role, *, sid: str, actions: Sequence[str]
+) -> iam.Policy:
+    """Let ``role`` call the DataZone subscription ``actions``, which IAM allows only on ``*``.
+
+    Kept in a policy of its own, so its acknowledgement cannot hide any other wildcard of the role.
+    """
+    policy = iam.Policy(
+        scope,
+        construct_id,
+        roles=[role],
+        statements=[iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"])],
+    )
+    acknowledge(policy, _DATAZONE_REASON, "AwsSolutions-IAM5[Resource::*]")
+    return policy
 
 
 class SubscriptionAutoApproval(Construct):
     """Decides each new subscription request of the domain by the rules, and tells requesters on ``topic``.
 
-    ``function``, ``role``, ``rule`` and ``topic`` are exposed.
+    ``function``, ``role``, ``rule``, ``topic`` and ``datazone_policy`` are exposed.
     """
 
     def __init__(
@@ -125,12 +147,8 @@ class SubscriptionAutoApproval(Construct):
                     sid="PublishToProjectTopics", actions=["sns:Publish"], resources=project_topics
                 )
             )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DecideSubscriptionRequests",
-                actions=list(APPROVAL_ACTIONS),
-                resources=[domain_arn(self, domain_id)],
-            )
+        self.datazone_policy = allow_datazone_actions(
+            self, "DataZonePermissions", self.role, sid="DecideSubscriptionRequests", actions=APPROVAL_ACTIONS
         )
         # The sensitivity check reads the Glue table behind each listing, by its CatalogId: the table
         # may be in a producer account.
@@ -152,7 +170,7 @@ class S3SubscriptionFulfilment(Construct):
 
     The function assumes ``policy_role_name`` (created by the producer stack) in the account owning the
     bucket and serializes edits of one bucket's policy through ``lock_table``. ``function``, ``role``,
-    ``rule`` and ``lock_table`` are exposed.
+    ``rule``, ``lock_table`` and ``datazone_policy`` are exposed.
     """
 
     def __init__(
@@ -204,19 +222,15 @@ class S3SubscriptionFulfilment(Construct):
         self.rule = rule_function.rule
 
         self.lock_table.grant(self.role, *LOCK_ACTIONS)
-        key.grant_encrypt_decrypt(self.role)
+        # DynamoDB decrypts the lock table's key for every item operation and generates data keys for writes.
+        key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey*")
         acknowledge(
             self.role.node.find_child("DefaultPolicy"),
             _KMS_GRANT_REASON,
-            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="FulfilSubscriptions",
-                actions=list(FULFILMENT_ACTIONS),
-                resources=[domain_arn(self, domain_id)],
-            )
+        self.datazone_policy = allow_datazone_actions(
+            self, "DataZonePermissions", self.role, sid="FulfilSubscriptions", actions=FULFILMENT_ACTIONS
         )
         permissions.allow_assume_producer_roles(
             self.role,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
+from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -14,9 +16,49 @@ from constructs import Construct
 import statemachine
 from stacks.nag import acknowledge
 
-# AWS publishes the ARN of the newest Powertools layer here; CloudFormation resolves it at deploy time.
-POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/x86_64/python3.12/latest"
 SERVICE_NAME = "lakegate"
+# Every lakegate function runs on this runtime and architecture; the Powertools layer is the build for them.
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.X86_64
+# The one place the Powertools version is stated: the exact pin the tests install and run.
+LAMBDA_REQUIREMENTS = statemachine.LAMBDAS_DIR / "requirements.txt"
+POWERTOOLS_DISTRIBUTION = "aws-lambda-powertools"
+# ``name[extras]==version``, an optional comment after it: the only form the layer can be chosen by.
+_EXACT_PIN = re.compile(r"^[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*==\s*(?P<version>[0-9][0-9A-Za-z.]*)\s*(?:#.*)?$")
+
+
+def _distribution(requirement: str) -> str:
+    """The normalized name a requirements line names (``AWS_Lambda.Powertools[tracer]==3``: the same)."""
+    name = re.split(r"[\s\[<>=!~;@#]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_powertools_version(requirements: Path = LAMBDA_REQUIREMENTS) -> str:
+    """The version ``requirements`` pins aws-lambda-powertools to with ``==``; anything else fails synth."""
+    lines = [line.strip() for line in requirements.read_text(encoding="utf-8").splitlines()]
+    named = [line for line in lines if line and _distribution(line) == POWERTOOLS_DISTRIBUTION]
+    pins = [match["version"] for line in named if (match := _EXACT_PIN.match(line))]
+    if len(named) != 1 or len(pins) != 1:
+        raise ValueError(
+            f"{requirements.name} must pin {POWERTOOLS_DISTRIBUTION} exactly once with == (the Lambda layer "
+            f"is chosen by that version); found {named or 'no line for it'}"
+        )
+    return pins[0]
+
+
+POWERTOOLS_VERSION = pinned_powertools_version()
+# AWS writes one public parameter per Powertools release and runtime, holding the ARN of that release's layer
+# in the region (Powertools' install guide, "Using SSM Parameter Store"); CloudFormation resolves it at deploy
+# time. The release's parameter, not ``latest``: the functions run the version the tests ran.
+POWERTOOLS_LAYER_PARAMETER = (
+    f"/aws/service/powertools/python/{ARCHITECTURE.name}/{RUNTIME.name}/{POWERTOOLS_VERSION}"
+)
+# Why cdk-nag's "not the latest runtime" finding (AwsSolutions-L1) is acknowledged on every function.
+POWERTOOLS_RUNTIME_REASON = (
+    f"{RUNTIME.name} is pinned on purpose: the Powertools layer is AWS's build of Powertools "
+    f"{POWERTOOLS_VERSION} for that runtime (the SSM parameter names it), and the tests run that version; "
+    "move the runtime, the layer and the tests together."
+)
 
 _DEFAULT_TIMEOUT = Duration.seconds(30)
 # Granting touches Lake Formation and, for other accounts, AWS RAM; both can take a while.
@@ -31,7 +73,7 @@ def lambdas_asset() -> lambda_.Code:
 
 
 def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
-    """Powertools for AWS Lambda: the layer AWS publishes for python3.12, by its public SSM parameter."""
+    """Powertools at ``POWERTOOLS_VERSION``: AWS's layer for ``RUNTIME``, by its public SSM parameter."""
     return lambda_.LayerVersion.from_layer_version_arn(
         scope,
         "PowertoolsLayer",
@@ -50,7 +92,8 @@ class WorkflowFunctions(Construct):
     ``environment`` holds the value of each environment variable a spec may name; a variable in
     ``deferred_environment`` is given later with ``set_deferred`` (values that exist only once the
     functions do); a spec naming a variable in neither fails the synth. ``role_names``
-    fixes the physical name of a function's role where another account must trust exactly that role.
+    fixes the physical name of a function's role where another account must trust exactly that role;
+    ``keys`` leaves out the specs of optional parts that are switched off (all are built by default).
     """
 
     def __init__(
@@ -62,13 +105,15 @@ class WorkflowFunctions(Construct):
         log_retention: logs.RetentionDays,
         role_names: Mapping[str, str] | None = None,
         deferred_environment: Collection[str] = (),
+        keys: Collection[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        specs = [spec for spec in statemachine.FUNCTIONS if keys is None or spec.key in keys]
+        unknown_keys = set(keys or ()) - set(statemachine.FUNCTIONS_BY_KEY)
+        if unknown_keys:
+            raise ValueError(f"unknown functions: {', '.join(sorted(unknown_keys))}")
         self._deferred = {
-            (spec.key, name)
-            for spec in statemachine.FUNCTIONS
-            for name in spec.environment
-            if name in deferred_environment
+            (spec.key, name) for spec in specs for name in spec.environment if name in deferred_environment
         }
         role_names = role_names or {}
         unknown_roles = set(role_names) - set(statemachine.FUNCTIONS_BY_KEY)
@@ -80,7 +125,7 @@ class WorkflowFunctions(Construct):
 
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
-        for spec in statemachine.FUNCTIONS:
+        for spec in specs:
             missing = [
                 name
                 for name in spec.environment
@@ -106,8 +151,8 @@ class WorkflowFunctions(Construct):
             function = lambda_.Function(
                 self,
                 name,
-                runtime=lambda_.Runtime.PYTHON_3_12,
-                architecture=lambda_.Architecture.X86_64,
+                runtime=RUNTIME,
+                architecture=ARCHITECTURE,
                 handler=spec.handler,
                 code=code,
                 description=spec.description,
@@ -128,8 +173,7 @@ class WorkflowFunctions(Construct):
             )
             acknowledge(
                 function,
-                "Python 3.12 is pinned on purpose: the Powertools layer is taken from AWS's python3.12 "
-                "SSM parameter, so the runtime and that parameter must move together.",
+                POWERTOOLS_RUNTIME_REASON,
                 "AwsSolutions-L1",
             )
             self.functions[spec.key] = function

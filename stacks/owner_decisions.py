@@ -27,13 +27,25 @@ class OwnerDecisionUrl(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.function_url = function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
+        # Lambda's function URL documentation: since October 2025 a call through a new function URL needs
+        # lambda:InvokeFunction as well as lambda:InvokeFunctionUrl, and a caller from another account
+        # needs both in the function's resource policy and in its own identity policy. The producer
+        # account's IAM must therefore still allow its owners both actions on this function.
         for account_id in producer_account_ids:
-            # The producer account's own IAM must still allow its owners lambda:InvokeFunctionUrl.
             function.add_permission(
                 f"OwnerDecisionsFrom{account_id}",
                 principal=iam.AccountPrincipal(account_id),
                 action="lambda:InvokeFunctionUrl",
                 function_url_auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
+            )
+            # Only through the URL (the lambda:InvokedViaFunctionUrl condition key, a Bool the Service
+            # Authorization Reference lists for lambda:InvokeFunction): the direct Invoke API stays closed
+            # to producer accounts, so every call still passes the URL's AWS_IAM authentication.
+            function.add_permission(
+                f"OwnerDecisionsViaUrlFrom{account_id}",
+                principal=iam.AccountPrincipal(account_id),
+                action="lambda:InvokeFunction",
+                invoked_via_function_url=True,
             )
 
     @property

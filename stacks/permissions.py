@@ -16,13 +16,10 @@ from constructs import Construct, IConstruct
 from stacks.nag import acknowledge
 
 CATALOG_READ_ACTIONS = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables")
-LAKE_FORMATION_REVOKE_ACTIONS = ("lakeformation:RevokePermissions", "lakeformation:BatchRevokePermissions")
-LAKE_FORMATION_GRANT_ACTIONS = (
-    "lakeformation:GrantPermissions",
-    "lakeformation:RevokePermissions",
-    "lakeformation:BatchGrantPermissions",
-    "lakeformation:BatchRevokePermissions",
-)
+# The calls lakegate makes (lambdas/lakegate/grant_access.py, revoke_access.py): one grant or revoke per
+# call; grant_access revokes to undo a half-made grant.
+LAKE_FORMATION_REVOKE_ACTIONS = ("lakeformation:RevokePermissions",)
+LAKE_FORMATION_GRANT_ACTIONS = ("lakeformation:GrantPermissions", "lakeformation:RevokePermissions")
 
 
 def _glue_arn(resource: str, account_id: str = Aws.ACCOUNT_ID) -> str:
@@ -106,6 +103,71 @@ def allow_assume_producer_roles(
         )
 
 
+LAKE_FORMATION_SHARE_NAMES = ["LakeFormation*"]
+GLUE_RESOURCE_TYPES = ["glue:Table", "glue:Database", "glue:Catalog"]
+
+# What a grantor needs beyond Lake Formation's own actions, decided action by action against AWS's managed
+# policy AWSLakeFormationCrossAccountManager (version v9, the policy the Lake Formation developer guide asks
+# grantors to hold under cross-account version settings 3 and above). Lakegate's code calls none of these
+# itself: Lake Formation calls AWS RAM (and, where it must, the Glue resource-policy API) on the grantor's
+# behalf, with the grantor's permissions, while it carries out GrantPermissions and RevokePermissions.
+# Resource types and condition keys are the Service Authorization Reference's (service_authorization.json).
+#
+# Sharing: only a role that grants (the grant function; it also revokes, to undo a half-made grant).
+# - ram:CreateResourceShare: in. Lake Formation creates a LakeFormation-* share for the first grant to an
+#   account. No resource type exists (the share does not exist yet), so "*", narrowed as AWS narrows it by
+#   ram:RequestedResourceType to Glue catalog resources. Out for revoking: a revoke never creates a share.
+# - ram:AssociateResourceShare: in, to add a principal or resource to an existing LakeFormation-* share.
+#   Out for revoking: it only widens a share.
+# - ram:UpdateResourceShare: in, for a share's settings (such as whether it allows accounts outside the
+#   organization). Out for revoking: taking access back never changes how a share is set up.
+# - ram:AssociateResourceSharePermission: in, for the AWS-managed AWSRAMLFEnabled* RAM permissions Lake
+#   Formation attaches to its shares. Scoped by resource (this account's shares and those permissions),
+#   the resource types the reference lists; AWS's policy uses "*" with ram:PermissionArn instead. Out for
+#   revoking.
+# - ram:ListResourceSharePermissions: in, as the read that goes with it (one of AWS's ram:List*), on this
+#   account's LakeFormation-* shares. Out for revoking.
+# - glue:PutResourcePolicy: in, on this account's catalog only (its one resource type): AWS's policy lets
+#   Lake Formation edit the Data Catalog resource policy on the grantor's behalf. Out for revoking: RAM keeps
+#   its own per-share policies, and a revoking role that could write the catalog policy could widen access.
+#
+# Taking back: every role here (grant and revoke functions).
+# - ram:DisassociateResourceShare, ram:DeleteResourceShare: in: a revoke removes the grantee or resource
+#   from the LakeFormation-* share, and the share itself with its last grant. On this account's shares with
+#   the ram:ResourceShareName condition AWS uses (the reference lists that resource type and key for both).
+# - ram:GetResourceShares, ram:GetResourceShareAssociations: in (from AWS's ram:Get*): Lake Formation looks
+#   up its shares and what they hold before changing them. Neither has a resource type, so "*". AWS's
+#   ram:ResourceShareName condition on GetResourceShares is left out: the reference lists no such key for it.
+# - organizations:DescribeOrganization, organizations:DescribeAccount: in: Lake Formation checks whether
+#   the grantee belongs to the grantor's organization. DescribeOrganization has no resource type;
+#   DescribeAccount's ARN embeds the management account and organization ids, which lakegate does not know.
+#
+# Left out for every role, with why:
+# - the rest of ram:Get* and ram:List* (GetPermission, GetResourcePolicies, GetResourceShareInvitations,
+#   ListPendingInvitationResources, ListPermissions, ListPermissionVersions, ListPermissionAssociations,
+#   ListPrincipals, ListResources, ListResourceTypes, ListReplacePermissionAssociationsWork,
+#   ListSourceAssociations): exact actions instead of wildcards, and none serves sharing catalog items
+#   through shares this account owns (invitations are the receiving account's; RAM permissions are
+#   attached by name, not looked up). If Lake Formation is ever refused one, add that exact action here.
+# - glue:DeleteResourcePolicy: granting only adds and revoking leaves the catalog policy alone; deleting it
+#   would also drop cross-account access others configured. glue:GetResourcePolicy is not in AWS's policy.
+# - organizations:ListRoots, organizations:ListAccountsForParent,
+#   organizations:ListOrganizationalUnitsForParent (and ListAccounts, not in AWS's policy at all): they walk
+#   the organization tree, for grants to an organization or OU and the console's pickers; lakegate grants
+#   only to the account ids and principals of mesh accounts.
+SHARE_CREATE_ACTIONS = ("ram:CreateResourceShare",)
+SHARE_GRANT_ACTIONS = (
+    "ram:AssociateResourceShare",
+    "ram:UpdateResourceShare",
+    "ram:ListResourceSharePermissions",
+)
+SHARE_PERMISSION_ACTIONS = ("ram:AssociateResourceSharePermission",)
+CATALOG_POLICY_ACTIONS = ("glue:PutResourcePolicy",)
+SHARE_REVOKE_ACTIONS = ("ram:DisassociateResourceShare", "ram:DeleteResourceShare")
+SHARE_READ_ACTIONS = ("ram:GetResourceShares", "ram:GetResourceShareAssociations")
+ORGANIZATION_READ_ACTIONS = ("organizations:DescribeOrganization", "organizations:DescribeAccount")
+
+
 def allow_lake_formation_sharing(
     scope: Construct,
     construct_id: str,
@@ -114,84 +176,81 @@ def allow_lake_formation_sharing(
 ) -> iam.Policy:
     """Lake Formation grants and revokes, with the AWS RAM and Glue rights cross-account grants need.
 
-    ``lake_formation_actions`` narrows the Lake Formation actions (the revoke function revokes only).
-
-    Adapted from AWS's managed policy AWSLakeFormationCrossAccountManager (the IAM permissions a grantor
-    needs under cross-account version settings 3 and above), narrowed where the services allow it: resource
-    shares and the Glue resource policy of this account only, explicit actions instead of ``ram:Get*`` and
-    ``ram:List*``. Kept in its own policy so its acknowledgements cannot hide anything else.
+    ``lake_formation_actions`` narrows the Lake Formation actions (the revoke function revokes only); a
+    role without a grant action also gets none of the rights that only sharing needs (see the decisions
+    above). Kept in its own policy so its acknowledgements cannot hide anything else.
     """
-    policy = iam.Policy(
-        scope,
-        construct_id,
-        roles=[role],
-        statements=[
-            iam.PolicyStatement(
-                sid="GrantAndRevokeLakeFormationPermissions",
-                actions=list(lake_formation_actions),
-                resources=["*"],
-            ),
+    grants = any(
+        action.split(":")[1].startswith(("Grant", "BatchGrant")) for action in lake_formation_actions
+    )
+    statements = [
+        iam.PolicyStatement(
+            sid="GrantAndRevokeLakeFormationPermissions",
+            actions=list(lake_formation_actions),
+            resources=["*"],
+        )
+    ]
+    share_actions = [*SHARE_GRANT_ACTIONS, *SHARE_REVOKE_ACTIONS] if grants else list(SHARE_REVOKE_ACTIONS)
+    if grants:
+        statements.append(
             iam.PolicyStatement(
                 sid="CreateCatalogResourceShares",
-                actions=["ram:CreateResourceShare"],
+                actions=list(SHARE_CREATE_ACTIONS),
                 resources=["*"],
-                conditions={
-                    "StringLikeIfExists": {
-                        "ram:RequestedResourceType": ["glue:Table", "glue:Database", "glue:Catalog"]
-                    }
-                },
-            ),
-            iam.PolicyStatement(
-                sid="ManageLakeFormationResourceShares",
-                actions=[
-                    "ram:UpdateResourceShare",
-                    "ram:DeleteResourceShare",
-                    "ram:AssociateResourceShare",
-                    "ram:DisassociateResourceShare",
-                ],
-                resources=[RESOURCE_SHARES_ARN],
-                conditions={"StringLike": {"ram:ResourceShareName": ["LakeFormation*"]}},
-            ),
+                conditions={"StringLikeIfExists": {"ram:RequestedResourceType": GLUE_RESOURCE_TYPES}},
+            )
+        )
+    statements.append(
+        iam.PolicyStatement(
+            sid="ManageLakeFormationResourceShares",
+            actions=share_actions,
+            resources=[RESOURCE_SHARES_ARN],
+            conditions={"StringLike": {"ram:ResourceShareName": LAKE_FORMATION_SHARE_NAMES}},
+        )
+    )
+    if grants:
+        statements += [
             iam.PolicyStatement(
                 sid="UseLakeFormationRamPermissions",
-                actions=["ram:AssociateResourceSharePermission"],
+                actions=list(SHARE_PERMISSION_ACTIONS),
                 resources=[RESOURCE_SHARES_ARN, LAKE_FORMATION_RAM_PERMISSIONS_ARN],
             ),
             iam.PolicyStatement(
-                sid="ReadResourceShares",
-                actions=["ram:GetResourceShares"],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
                 sid="MaintainCatalogResourcePolicy",
-                actions=["glue:GetResourcePolicy", "glue:PutResourcePolicy", "glue:DeleteResourcePolicy"],
+                actions=list(CATALOG_POLICY_ACTIONS),
                 resources=[CATALOG_ARN],
             ),
-            iam.PolicyStatement(
-                sid="ReadOrganization",
-                actions=["organizations:DescribeOrganization", "organizations:DescribeAccount"],
-                resources=["*"],
-            ),
-        ],
-    )
+        ]
+    statements += [
+        iam.PolicyStatement(sid="ReadResourceShares", actions=list(SHARE_READ_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(sid="ReadOrganization", actions=list(ORGANIZATION_READ_ACTIONS), resources=["*"]),
+    ]
+    policy = iam.Policy(scope, construct_id, roles=[role], statements=statements)
     acknowledge(
         policy,
         "Lake Formation's GrantPermissions, RevokePermissions and their batch forms have no resource-level "
         "permissions (the catalog item is in the request body), nor do ram:CreateResourceShare (the share "
         "does not exist yet; narrowed by the ram:RequestedResourceType condition to Glue catalog resources), "
-        "ram:GetResourceShares (a list call) and organizations:DescribeOrganization; the ARNs of "
-        "organizations:DescribeAccount embed the management account and organization ids, which lakegate "
-        "does not know. Lake Formation needs all of them to grant to other accounts.",
+        "ram:GetResourceShares and ram:GetResourceShareAssociations (list calls) and "
+        "organizations:DescribeOrganization; the ARNs of organizations:DescribeAccount embed the management "
+        "account and organization ids, which lakegate does not know. Lake Formation needs all of them to "
+        "share with and take back from other accounts.",
         "AwsSolutions-IAM5[Resource::*]",
     )
-    acknowledge(
-        policy,
+    shares_reason = (
         "Lake Formation names the AWS RAM shares it creates for cross-account grants, so they cannot be "
-        "listed in advance; the statement is limited to this account's shares named LakeFormation*, and to "
-        "the AWS-managed AWSRAMLFEnabled* RAM permissions Lake Formation attaches to them.",
-        _finding(RESOURCE_SHARES_ARN),
-        _finding(LAKE_FORMATION_RAM_PERMISSIONS_ARN),
+        "listed in advance; the statement is limited to this account's shares named LakeFormation*"
     )
+    if grants:
+        acknowledge(
+            policy,
+            f"{shares_reason}, and to the AWS-managed AWSRAMLFEnabled* RAM permissions Lake Formation "
+            "attaches to them.",
+            _finding(RESOURCE_SHARES_ARN),
+            _finding(LAKE_FORMATION_RAM_PERMISSIONS_ARN),
+        )
+    else:
+        acknowledge(policy, f"{shares_reason}.", _finding(RESOURCE_SHARES_ARN))
     return policy
 
 

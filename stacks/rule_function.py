@@ -1,7 +1,7 @@
 """One lakegate Lambda function run by an EventBridge rule, built with the workflow functions' conventions.
 
-Its own role (no managed policies) writing only to its own log group, the Powertools layer from
-AWS's public SSM parameter, X-Ray tracing, the shared ``lambdas/`` asset, and a rule that invokes it:
+Its own role (no managed policies) writing only to its own log group, the pinned Powertools release's layer
+from AWS's public SSM parameter, X-Ray tracing, the shared ``lambdas/`` asset, and a rule that invokes it:
 a schedule, or an event pattern on the account's default bus (where AWS services put their events).
 Callers add the permissions the function needs to ``role``.
 """
@@ -18,7 +18,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.functions import SERVICE_NAME, lambdas_asset, powertools_layer
+from stacks.functions import (
+    ARCHITECTURE,
+    POWERTOOLS_RUNTIME_REASON,
+    RUNTIME,
+    SERVICE_NAME,
+    lambdas_asset,
+    powertools_layer,
+)
 from stacks.nag import acknowledge
 
 _XRAY_REASON = (
@@ -66,8 +73,8 @@ class RuleFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            runtime=lambda_.Runtime.PYTHON_3_12,
-            architecture=lambda_.Architecture.X86_64,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
             handler=handler,
             code=code,
             description=description,
@@ -79,12 +86,7 @@ class RuleFunction(Construct):
             timeout=timeout,
             memory_size=256,
         )
-        acknowledge(
-            self.function,
-            "Python 3.12 is pinned on purpose: the Powertools layer is taken from AWS's python3.12 "
-            "SSM parameter, so the runtime and that parameter must move together.",
-            "AwsSolutions-L1",
-        )
+        acknowledge(self.function, POWERTOOLS_RUNTIME_REASON, "AwsSolutions-L1")
         acknowledge(
             self.role.node.find_child("DefaultPolicy"), _XRAY_REASON, "AwsSolutions-IAM5[Resource::*]"
         )

@@ -1,9 +1,17 @@
-"""Shared fixtures: dummy AWS credentials per test, moto, clients, the ledger and a Lambda context."""
+"""Shared fixtures: dummy AWS credentials per test, moto, clients, the ledger and a Lambda context.
+
+Also the recording of every AWS call the functions make (``offline.call_recorder``) into a file of this
+session, for the IAM coverage check in tests/iam, which runs last.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -11,10 +19,46 @@ import pytest
 from moto import mock_aws
 
 from lakegate.ledger import Ledger
+from offline import call_recorder
 from offline.in_process_lambda import LambdaContext
 from offline.mesh import REGION, create_ledger_table
 
 LEDGER_TABLE = "lakegate-ledger-test"
+# Tests whose functions' calls the IAM coverage check reads, and the marker of that check.
+RECORDING_MARKERS = ("workflow", "integration", "sandbox", "browser")
+COVERAGE_MARKER = "iam_coverage"
+RECORDING_COLLECTED = pytest.StashKey[frozenset[str]]()
+_CALL_LOG_DIRECTORY = pytest.StashKey[tuple[str, str | None]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record the functions' calls into this session's own file (a sandbox started later appends too)."""
+    directory = tempfile.mkdtemp(prefix="lakegate-calls-")
+    config.stash[_CALL_LOG_DIRECTORY] = (directory, os.environ.get(call_recorder.LOG_VARIABLE))
+    os.environ[call_recorder.LOG_VARIABLE] = str(Path(directory) / "calls.jsonl")
+    call_recorder.install_from_environment()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory, previous = config.stash.get(_CALL_LOG_DIRECTORY, ("", None))
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(call_recorder.LOG_VARIABLE, None)
+        else:
+            os.environ[call_recorder.LOG_VARIABLE] = previous
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The IAM coverage check last, after every test whose calls it reads."""
+    items.sort(key=lambda item: item.get_closest_marker(COVERAGE_MARKER) is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[RECORDING_COLLECTED] = frozenset(
+        marker for item in session.items for marker in RECORDING_MARKERS if item.get_closest_marker(marker)
+    )
 
 
 UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "MOTO_ACCOUNT_ID", "AWS_ENDPOINT_URL", "LAKEGATE_ENDPOINT_URL")

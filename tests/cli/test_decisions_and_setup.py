@@ -184,8 +184,8 @@ def test_revoke_posts_to_the_revoke_route_and_says_what_happened(
             (403, {"message": "Forbidden"}),
             1,
             "not allowed to decide r1: Forbidden; your AWS identity must be allowed lambda:InvokeFunctionUrl "
-            "on the owner decision URL and belong to the request's data owner "
-            "account",
+            "and lambda:InvokeFunction on the owner decision function and belong to the request's data "
+            "owner account",
         ),
         (
             (404, {"error": "not_found", "message": "There is no access request with this id."}),

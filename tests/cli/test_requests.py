@@ -225,6 +225,10 @@ def test_waiting_for_an_owner_who_does_not_decide_gives_up_after_the_timeout(
 ) -> None:
     options = ("--database", "customers", "--table", "visits", "--consumer", CONSUMER_ACCOUNT)
     request_id = request_id_for(*options)
+    # Started first and waited for by its status, not by the clock: the 0.5 s below is only how long
+    # the CLI follows a request that is already waiting for its owner.
+    assert cli("request", *options).code == 0
+    eventually(lambda: status_of(mesh, request_id) == "PENDING_APPROVAL", timeout=60)
 
     result = cli("request", *options, "--wait", "--timeout", "0.5")
 

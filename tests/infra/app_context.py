@@ -1,19 +1,19 @@
-"""The CDK context every infrastructure test synthesizes with, and what the shared synth yields."""
+"""The deployment shapes infrastructure tests synthesize through the CDK CLI, and their contexts.
+
+``FULL`` turns every optional part on (the portal, both SageMaker Catalog bridge parts, per-user roles,
+named producers) in us-east-1 with the offline mesh's accounts, so the IAM coverage check can compare the
+calls recorded there with these roles; ``MINIMAL`` turns them off in another region with the defaults.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from tests.infra.readme_commands import readme_variants
+from tests.infra.synth import Variant
 
-from aws_cdk import App
-from aws_cdk.assertions import Template
-
-from stacks.central import CentralStack
-from stacks.consumer import ConsumerStack
-from stacks.producer import ProducerStack
-
-CENTRAL_ACCOUNT = "111111111111"
+# The offline mesh's accounts (offline/mesh.py): the central account is moto's default one.
+CENTRAL_ACCOUNT = "123456789012"
 PRODUCER_ACCOUNT = "222222222222"
+MINIMAL_ACCOUNT = "210987654321"
 DATAZONE_DOMAIN = "dzd_test1234"
 PROJECT_TOPIC_ARN = f"arn:aws:sns:eu-west-1:{PRODUCER_ACCOUNT}:analytics-subscriptions"
 DATAZONE_RULES = {
@@ -36,17 +36,18 @@ TEST_CONTEXT = {
     "datazone_s3_fulfilment": True,
     "datazone_bucket_accounts": BUCKET_ACCOUNTS,
 }
+FULL = Variant(name="full", account=CENTRAL_ACCOUNT, region="us-east-1", context=TEST_CONTEXT)
+# Every optional part off, everything else at its cdk.json default (the producer stack without its S3
+# policy editor), in a region other than us-east-1.
+MINIMAL = Variant(
+    name="minimal",
+    account=MINIMAL_ACCOUNT,
+    region="eu-west-1",
+    context={"central_account_id": MINIMAL_ACCOUNT, "portal": False},
+)
+VARIANTS = (FULL, MINIMAL)
 
 
-@dataclass(frozen=True)
-class SynthesizedApp:
-    """The app synthesized once per session with ``TEST_CONTEXT``, its stacks and their templates."""
-
-    app: App
-    central: CentralStack
-    producer: ProducerStack
-    central_template: Template
-    producer_template: Template
-    assembly_dir: Path
-    consumer: ConsumerStack
-    consumer_template: Template
+def every_variant() -> list[Variant]:
+    """What the suite synthesizes, one CLI run each: the variants above and the README's deploy contexts."""
+    return [*VARIANTS, *readme_variants()]

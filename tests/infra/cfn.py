@@ -1,28 +1,97 @@
-"""Reading synthesized CloudFormation: rendering ARNs and walking IAM policies."""
+"""Reading synthesized CloudFormation: rendering ARNs, walking IAM policies, finding lakegate's resources."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from aws_cdk import CfnElement, Stack
 from aws_cdk.assertions import Match, Template
-from constructs import IConstruct
 
-PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "999999999999"}
+import statemachine
+from stacks.functions import function_construct_id
+from tests.infra.synth import SynthesizedStack
+
+# Construct paths (below their stack) of the central stack's resources many tests look up.
+KEY = "Key"
+TABLE = "Ledger/Table"
+TOPIC = "Notifications/Topic"
+HTTP_API = "DecisionApi/HttpApi"
+EVENT_BUS = "StatusEvents/Bus"
+STATE_MACHINE = "Workflow/StateMachine"
+EXPIRY_STATE_MACHINE = "ExpiryWorkflow/StateMachine"
+REMINDER_STATE_MACHINE = "ReminderWorkflow/StateMachine"
+SETTINGS = "Settings/Parameter"
+AUDIT_ROLE = "Audit/Role"
+# Where AWS publishes the ARNs of the Powertools layers for python3.12 on x86_64, one parameter per release
+# (tests/infra/test_powertools_layer.py checks which release).
+POWERTOOLS_PARAMETERS = "/aws/service/powertools/python/x86_64/python3.12/"
 
 
-def render(value: Any) -> str:
-    """A template value as text: joins flattened, pseudo parameters filled, ``<Id>``/``<Id.Attr>`` else."""
+def state_machine_role(state_machine: str) -> str:
+    """The construct path of the role of the state machine at ``state_machine``."""
+    return f"{state_machine}/Role"
+
+
+def function_path(key: str) -> str:
+    """The construct path of the workflow function of the ``statemachine.FUNCTIONS`` spec ``key``."""
+    return f"Functions/{function_construct_id(key)}"
+
+
+def function_id(stack: SynthesizedStack, key: str) -> str:
+    """The logical id of the workflow function of the spec ``key``."""
+    return stack.id(function_path(key))
+
+
+def role_path(key: str) -> str:
+    """The construct path of the role of the workflow function of the spec ``key``."""
+    return f"{function_path(key)}Role"
+
+
+def role_id(stack: SynthesizedStack, key: str) -> str:
+    """The logical id of the role of the workflow function of the spec ``key``."""
+    return stack.id(role_path(key))
+
+
+def function_keys(stack: SynthesizedStack) -> set[str]:
+    """The keys of the ``statemachine.FUNCTIONS`` specs whose function the stack builds."""
+    return {key for key in statemachine.FUNCTIONS_BY_KEY if stack.has(function_path(key))}
+
+
+def construct_paths(stack: SynthesizedStack) -> list[str]:
+    """The construct path (below the stack, as ``SynthesizedStack.id`` takes it) of every resource."""
+    return [
+        resource["Metadata"]["aws:cdk:path"].removeprefix(f"{stack.name}/")
+        for resource in stack.resources.values()
+    ]
+
+
+def pseudo_parameters(stack: SynthesizedStack) -> dict[str, str]:
+    """What CloudFormation fills the pseudo parameters with when ``stack`` is deployed to its variant's env.
+
+    An environment-agnostic variant (no account) leaves ``AWS::AccountId`` to render as ``<AWS::AccountId>``.
+    """
+    values = {"AWS::Partition": "aws", "AWS::Region": stack.variant.region, "AWS::StackName": stack.name}
+    if stack.variant.account is not None:
+        values["AWS::AccountId"] = stack.variant.account
+    return values
+
+
+def render(value: Any, stack: SynthesizedStack) -> str:
+    """A template value of ``stack`` as text: joins flattened, pseudo parameters filled, ``<Id>`` else.
+
+    ``Ref`` of a resource renders as ``<Id>``, ``Fn::GetAtt`` as ``<Id.Attr>``. Pseudo parameters take the
+    values of the stack's variant, so an ARN the stack built from its env (literal region and account) and
+    one built from pseudo parameters render alike.
+    """
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
         ((function, argument),) = value.items()
         if function == "Fn::Join":
             separator, parts = argument
-            return separator.join(render(part) for part in parts)
+            return str(separator).join(render(part, stack) for part in parts)
         if function == "Ref":
-            return PSEUDO_PARAMETERS.get(argument, f"<{argument}>")
+            return pseudo_parameters(stack).get(argument, f"<{argument}>")
         if function == "Fn::GetAtt":
             return f"<{'.'.join(argument)}>"
     raise ValueError(f"cannot render {value!r}")
@@ -32,40 +101,40 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def logical_id(construct: IConstruct) -> str:
-    """The logical id of a construct's CloudFormation resource (a construct or a CfnElement)."""
-    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
-    assert isinstance(element, CfnElement), f"{construct.node.path} has no CloudFormation resource"
-    return Stack.of(element).get_logical_id(element)
-
-
-def statements(template: Template) -> Iterator[tuple[list[str], dict[str, Any]]]:
-    """Every identity-policy statement in the template, with the logical ids of the roles it applies to."""
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        roles = [role["Ref"] for role in policy["Properties"].get("Roles", [])]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            yield roles, statement
-    for role_id, role in template.find_resources("AWS::IAM::Role").items():
-        for inline in role["Properties"].get("Policies", []):
-            for statement in inline["PolicyDocument"]["Statement"]:
-                yield [role_id], statement
-
-
-def statements_of(template: Template, role_id: str) -> list[dict[str, Any]]:
-    return [statement for roles, statement in statements(template) if role_id in roles]
-
-
-def actions_of(template: Template, role_id: str) -> set[str]:
+def resources_of_type(stack: SynthesizedStack, resource_type: str) -> dict[str, Any]:
+    """The stack's resources of ``resource_type``, by logical id."""
     return {
-        action for statement in statements_of(template, role_id) for action in as_list(statement["Action"])
+        logical_id: resource
+        for logical_id, resource in stack.resources.items()
+        if resource["Type"] == resource_type
     }
 
 
-def resources_for(template: Template, role_id: str, action: str) -> set[str]:
+def statements(stack: SynthesizedStack) -> Iterator[tuple[list[str], dict[str, Any]]]:
+    """Every identity-policy statement in the stack, with the logical ids of the roles it applies to."""
+    for policy in resources_of_type(stack, "AWS::IAM::Policy").values():
+        roles = [role["Ref"] for role in policy["Properties"].get("Roles", [])]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            yield roles, statement
+    for logical_id, role in resources_of_type(stack, "AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            for statement in inline["PolicyDocument"]["Statement"]:
+                yield [logical_id], statement
+
+
+def statements_of(stack: SynthesizedStack, role_id: str) -> list[dict[str, Any]]:
+    return [statement for roles, statement in statements(stack) if role_id in roles]
+
+
+def actions_of(stack: SynthesizedStack, role_id: str) -> set[str]:
+    return {action for statement in statements_of(stack, role_id) for action in as_list(statement["Action"])}
+
+
+def resources_for(stack: SynthesizedStack, role_id: str, action: str) -> set[str]:
     """Every resource (rendered) on which ``role_id`` is allowed ``action``."""
     return {
-        render(resource)
-        for statement in statements_of(template, role_id)
+        render(resource, stack)
+        for statement in statements_of(stack, role_id)
         if action in as_list(statement["Action"]) and statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"])
     }

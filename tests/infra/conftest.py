@@ -1,6 +1,8 @@
-"""One synthesized lakegate app per test session, shared by every infrastructure test.
+"""The deployment shapes synthesized once per test session through the CDK CLI, shared by every test.
 
-Synthesis runs the cdk-nag checks, so the fixture itself fails when a finding is not acknowledged.
+Synthesis runs the cdk-nag checks, so the fixture itself fails when a finding is not acknowledged in
+any variant. ``central`` and friends are the ``FULL`` variant's stacks (every optional part on),
+``minimal_central`` and friends the ``MINIMAL`` variant's (every optional part off).
 """
 
 from __future__ import annotations
@@ -8,57 +10,66 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.app_factory import CENTRAL_STACK, CONSUMER_STACK, PRODUCER_STACK, build_app
-from stacks.central import CentralStack
-from stacks.consumer import ConsumerStack
-from stacks.producer import ProducerStack
-from tests.infra.app_context import TEST_CONTEXT, SynthesizedApp
+from stacks.app_factory import CENTRAL_STACK, CONSUMER_STACK, PRODUCER_STACK
+from tests.infra.app_context import FULL, MINIMAL, every_variant
+from tests.infra.synth import Assembly, SynthesizedStack, session_assemblies
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = build_app(TEST_CONTEXT, outdir=str(outdir))
-    app.synth()
-    central = app.node.find_child(CENTRAL_STACK)
-    producer = app.node.find_child(PRODUCER_STACK)
-    consumer = app.node.find_child(CONSUMER_STACK)
-    assert isinstance(central, CentralStack)
-    assert isinstance(producer, ProducerStack)
-    assert isinstance(consumer, ConsumerStack)
-    return SynthesizedApp(
-        app=app,
-        central=central,
-        producer=producer,
-        # Template.from_stack reuses the assembly synthesized above.
-        central_template=Template.from_stack(central),
-        producer_template=Template.from_stack(producer),
-        assembly_dir=outdir,
-        consumer=consumer,
-        consumer_template=Template.from_stack(consumer),
-    )
+def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assembly]:
+    return session_assemblies(every_variant(), tmp_path_factory.mktemp("cdk.out"))
 
 
 @pytest.fixture(scope="session")
-def central(synthesized: SynthesizedApp) -> CentralStack:
-    return synthesized.central
+def full(assemblies: dict[str, Assembly]) -> Assembly:
+    return assemblies[FULL.name]
 
 
 @pytest.fixture(scope="session")
-def central_template(synthesized: SynthesizedApp) -> Template:
-    return synthesized.central_template
+def minimal(assemblies: dict[str, Assembly]) -> Assembly:
+    return assemblies[MINIMAL.name]
 
 
 @pytest.fixture(scope="session")
-def producer_template(synthesized: SynthesizedApp) -> Template:
-    return synthesized.producer_template
+def central(full: Assembly) -> SynthesizedStack:
+    return full.stack(CENTRAL_STACK)
 
 
 @pytest.fixture(scope="session")
-def consumer(synthesized: SynthesizedApp) -> ConsumerStack:
-    return synthesized.consumer
+def producer(full: Assembly) -> SynthesizedStack:
+    return full.stack(PRODUCER_STACK)
 
 
 @pytest.fixture(scope="session")
-def consumer_template(synthesized: SynthesizedApp) -> Template:
-    return synthesized.consumer_template
+def consumer(full: Assembly) -> SynthesizedStack:
+    return full.stack(CONSUMER_STACK)
+
+
+@pytest.fixture(scope="session")
+def central_template(central: SynthesizedStack) -> Template:
+    return central.template
+
+
+@pytest.fixture(scope="session")
+def producer_template(producer: SynthesizedStack) -> Template:
+    return producer.template
+
+
+@pytest.fixture(scope="session")
+def consumer_template(consumer: SynthesizedStack) -> Template:
+    return consumer.template
+
+
+@pytest.fixture(scope="session")
+def minimal_central(minimal: Assembly) -> SynthesizedStack:
+    return minimal.stack(CENTRAL_STACK)
+
+
+@pytest.fixture(scope="session")
+def minimal_producer(minimal: Assembly) -> SynthesizedStack:
+    return minimal.stack(PRODUCER_STACK)
+
+
+@pytest.fixture(scope="session")
+def minimal_consumer(minimal: Assembly) -> SynthesizedStack:
+    return minimal.stack(CONSUMER_STACK)

@@ -29,8 +29,10 @@ def test_missing_keys_take_the_documented_defaults() -> None:
 
 def test_cdk_json_documents_every_key_with_its_default() -> None:
     context = json.loads(CDK_JSON.read_text(encoding="utf-8"))["context"]
+    # The CDK's feature flags (``@aws-cdk/...``) share the context with lakegate's keys.
+    lakegate_keys = tuple(key for key in context if not key.startswith("@"))
 
-    assert tuple(context) == LakegateConfig.context_keys()
+    assert lakegate_keys == LakegateConfig.context_keys()
     assert LakegateConfig.from_context(context) == LakegateConfig()
 
 
@@ -102,6 +104,7 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
         ("user_role_prefix", "team/lakegate-user-", "1-40 IAM role-name characters"),
         ("user_role_prefix", "p" * 41, "1-40 IAM role-name characters"),
         ("user_role_prefix", 7, "must be a string"),
+        ("portal", "off", "true or false"),
     ],
 )
 def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:
@@ -133,3 +136,9 @@ def test_per_user_roles_are_off_by_default_and_a_prefix_turns_them_on() -> None:
 def test_the_audit_role_has_a_fixed_default_name_that_can_be_changed() -> None:
     assert LakegateConfig().audit_role_name == "LakegateAuditor"
     assert LakegateConfig.from_context({"audit_role_name": "DataAuditor"}).audit_role_name == "DataAuditor"
+
+
+def test_the_portal_is_on_by_default_and_false_turns_it_off() -> None:
+    assert LakegateConfig().portal is True
+    assert LakegateConfig.from_context({"portal": "false"}).portal is False
+    assert LakegateConfig.from_context({"portal": " True "}).portal is True

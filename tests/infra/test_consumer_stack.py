@@ -4,48 +4,61 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Template
 
+from stacks.app_factory import CONSUMER_STACK
 from stacks.config import LakegateConfig
 from stacks.consumer import ConsumerStack
-from tests.infra.app_context import CENTRAL_ACCOUNT
+from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL
 from tests.infra.cfn import (
-    PSEUDO_PARAMETERS,
+    POWERTOOLS_PARAMETERS,
     actions_of,
     as_list,
-    logical_id,
     render,
     resources_for,
+    resources_of_type,
     statements,
 )
+from tests.infra.synth import Assembly, SynthesizedStack
 
 pytestmark = pytest.mark.infra
 
-ACCOUNT = PSEUDO_PARAMETERS["AWS::AccountId"]
-GLUE = f"arn:aws:glue:{PSEUDO_PARAMETERS['AWS::Region']}:{ACCOUNT}"
+ACCEPTANCE = "InvitationAcceptance/AcceptInvitations"
+FUNCTION = f"{ACCEPTANCE}/Function"
+ROLE = f"{ACCEPTANCE}/Role"
+SCHEDULE = f"{ACCEPTANCE}/Schedule"
 
 
-def function_properties(consumer: ConsumerStack, template: Template) -> dict[str, Any]:
-    resources = template.to_json()["Resources"]
-    properties: dict[str, Any] = resources[logical_id(consumer.acceptance.function)]["Properties"]
-    return properties
+@pytest.fixture(scope="module", params=[FULL.name, MINIMAL.name])
+def each_consumer(request: pytest.FixtureRequest, assemblies: dict[str, Assembly]) -> SynthesizedStack:
+    """The consumer stack of each variant: the same stack, for another central account and region."""
+    stack: SynthesizedStack = assemblies[request.param].stack(CONSUMER_STACK)
+    return stack
 
 
-def role_id(consumer: ConsumerStack) -> str:
-    return logical_id(consumer.acceptance.role)
+def central_account_of(consumer: SynthesizedStack) -> str:
+    """The central account the variant's consumer stack accepts invitations from."""
+    account: str = consumer.variant.context["central_account_id"]
+    return account
 
 
-def test_the_function_runs_every_invitation_check_minutes(
-    consumer: ConsumerStack, consumer_template: Template
-) -> None:
-    function = {"Fn::GetAtt": [logical_id(consumer.acceptance.function), "Arn"]}
-    rule = logical_id(consumer.acceptance.rule)
+def glue_arn(consumer: SynthesizedStack) -> str:
+    """The start of the ARNs of the consumer account's Glue Data Catalog, where the stack is deployed."""
+    return f"arn:aws:glue:{consumer.variant.region}:{consumer.variant.account}"
 
-    consumer_template.has_resource_properties(
+
+def role_id(consumer: SynthesizedStack) -> str:
+    return consumer.id(ROLE)
+
+
+def test_the_function_runs_every_invitation_check_minutes(each_consumer: SynthesizedStack) -> None:
+    function = {"Fn::GetAtt": [each_consumer.id(FUNCTION), "Arn"]}
+    template = each_consumer.template
+
+    template.has_resource_properties(
         "AWS::Events::Rule",
         {
             "ScheduleExpression": "rate(15 minutes)",
@@ -53,13 +66,13 @@ def test_the_function_runs_every_invitation_check_minutes(
             "Targets": [{"Arn": function, "Id": "Target0"}],
         },
     )
-    consumer_template.has_resource_properties(
+    template.has_resource_properties(
         "AWS::Lambda::Permission",
         {
             "Action": "lambda:InvokeFunction",
             "FunctionName": function,
             "Principal": "events.amazonaws.com",
-            "SourceArn": {"Fn::GetAtt": [rule, "Arn"]},
+            "SourceArn": {"Fn::GetAtt": [each_consumer.id(SCHEDULE), "Arn"]},
         },
     )
 
@@ -72,15 +85,14 @@ def test_the_schedule_follows_the_context_key() -> None:
 
 
 def test_the_function_knows_the_central_account_and_how_to_name_links(
-    consumer: ConsumerStack, consumer_template: Template
+    each_consumer: SynthesizedStack,
 ) -> None:
-    properties = function_properties(consumer, consumer_template)
-    resources = consumer_template.to_json()["Resources"]
+    properties = each_consumer.properties(FUNCTION)
     log_group = properties["LoggingConfig"]["LogGroup"]["Ref"]
 
     assert properties["Handler"] == "handlers.accept_invitations.handler"
     assert properties["Environment"]["Variables"] == {
-        "CENTRAL_ACCOUNT_ID": CENTRAL_ACCOUNT,
+        "CENTRAL_ACCOUNT_ID": central_account_of(each_consumer),
         "RESOURCE_LINK_PREFIX": "shared_",
         "RESOURCE_LINK_DATABASE": "lakegate_shared",
         "POWERTOOLS_SERVICE_NAME": "lakegate",
@@ -88,60 +100,60 @@ def test_the_function_knows_the_central_account_and_how_to_name_links(
     assert properties["Runtime"] == "python3.12"
     assert properties["TracingConfig"] == {"Mode": "Active"}
     (layer,) = properties["Layers"]
-    assert consumer_template.to_json()["Parameters"][layer["Ref"]]["Default"] == (
-        "/aws/service/powertools/python/x86_64/python3.12/latest"
-    )
-    assert resources[log_group]["Properties"]["RetentionInDays"] == 90
+    assert each_consumer.document["Parameters"][layer["Ref"]]["Default"].startswith(POWERTOOLS_PARAMETERS)
+    assert each_consumer.resources[log_group]["Properties"]["RetentionInDays"] == 90
     for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-        assert resources_for(consumer_template, role_id(consumer), action) == {f"<{log_group}.Arn>"}
+        assert resources_for(each_consumer, role_id(each_consumer), action) == {f"<{log_group}.Arn>"}
 
 
 def test_the_role_may_read_invitations_and_accept_only_the_central_accounts(
-    consumer: ConsumerStack, consumer_template: Template
+    each_consumer: SynthesizedStack,
 ) -> None:
-    role = role_id(consumer)
+    role = role_id(each_consumer)
+    central_account = central_account_of(each_consumer)
     (accept,) = [
         statement
-        for roles, statement in statements(consumer_template)
+        for roles, statement in statements(each_consumer)
         if role in roles and "ram:AcceptResourceShareInvitation" in as_list(statement["Action"])
     ]
 
-    assert {action for action in actions_of(consumer_template, role) if action.startswith("ram:")} == {
+    assert {action for action in actions_of(each_consumer, role) if action.startswith("ram:")} == {
         "ram:GetResourceShareInvitations",
         "ram:AcceptResourceShareInvitation",
         "ram:ListResources",
     }
     assert as_list(accept["Action"]) == ["ram:AcceptResourceShareInvitation"]
-    assert render(accept["Resource"]) == (
-        f"arn:aws:ram:eu-west-1:{CENTRAL_ACCOUNT}:resource-share-invitation/*"
+    assert render(accept["Resource"], each_consumer) == (
+        f"arn:aws:ram:{each_consumer.variant.region}:{central_account}:resource-share-invitation/*"
     )
-    assert accept["Condition"] == {"StringEquals": {"ram:ShareOwnerAccountId": CENTRAL_ACCOUNT}}
-    assert "ram:RejectResourceShareInvitation" not in actions_of(consumer_template, role)
+    assert accept["Condition"] == {"StringEquals": {"ram:ShareOwnerAccountId": central_account}}
+    assert "ram:RejectResourceShareInvitation" not in actions_of(each_consumer, role)
 
 
 def test_the_role_may_create_and_read_only_links_in_this_accounts_catalog(
-    consumer: ConsumerStack, consumer_template: Template
+    each_consumer: SynthesizedStack,
 ) -> None:
-    role = role_id(consumer)
-    glue_actions = {action for action in actions_of(consumer_template, role) if action.startswith("glue:")}
+    role = role_id(each_consumer)
+    glue = glue_arn(each_consumer)
+    glue_actions = {action for action in actions_of(each_consumer, role) if action.startswith("glue:")}
 
     assert glue_actions == {"glue:CreateDatabase", "glue:GetDatabase", "glue:CreateTable", "glue:GetTable"}
     for action in ("glue:CreateDatabase", "glue:GetDatabase"):
-        assert resources_for(consumer_template, role, action) == {
-            f"{GLUE}:catalog",
-            f"{GLUE}:database/shared_*",
-            f"{GLUE}:database/lakegate_shared",
+        assert resources_for(each_consumer, role, action) == {
+            f"{glue}:catalog",
+            f"{glue}:database/shared_*",
+            f"{glue}:database/lakegate_shared",
         }
     for action in ("glue:CreateTable", "glue:GetTable"):
-        assert resources_for(consumer_template, role, action) == {
-            f"{GLUE}:catalog",
-            f"{GLUE}:database/lakegate_shared",
-            f"{GLUE}:table/lakegate_shared/*",
+        assert resources_for(each_consumer, role, action) == {
+            f"{glue}:catalog",
+            f"{glue}:database/lakegate_shared",
+            f"{glue}:table/lakegate_shared/*",
         }
 
 
-def test_only_list_calls_and_tracing_are_granted_on_every_resource(consumer_template: Template) -> None:
-    for _, statement in statements(consumer_template):
+def test_only_list_calls_and_tracing_are_granted_on_every_resource(each_consumer: SynthesizedStack) -> None:
+    for _, statement in statements(each_consumer):
         for action in as_list(statement["Action"]):
             assert action != "*" and not action.endswith(":*"), action
         if "*" in as_list(statement["Resource"]):
@@ -153,12 +165,15 @@ def test_only_list_calls_and_tracing_are_granted_on_every_resource(consumer_temp
             }, statement
 
 
-def test_nothing_trusts_or_grants_anything_to_another_account(consumer_template: Template) -> None:
-    resources = consumer_template.to_json()["Resources"]
-    rules = {f"<{rule_id}.Arn>" for rule_id in consumer_template.find_resources("AWS::Events::Rule")}
+def test_nothing_trusts_or_grants_anything_to_another_account(each_consumer: SynthesizedStack) -> None:
+    resources = each_consumer.resources
+    central_account = central_account_of(each_consumer)
+    rules = {f"<{rule_id}.Arn>" for rule_id in resources_of_type(each_consumer, "AWS::Events::Rule")}
 
     # Only identity policies, the function, its logs and its schedule: no resource policy of any kind.
-    assert {resource["Type"] for resource in resources.values()} == {
+    assert {
+        resource["Type"] for resource in resources.values() if resource["Type"] != "AWS::CDK::Metadata"
+    } == {
         "AWS::IAM::Role",
         "AWS::IAM::Policy",
         "AWS::Lambda::Function",
@@ -166,24 +181,37 @@ def test_nothing_trusts_or_grants_anything_to_another_account(consumer_template:
         "AWS::Logs::LogGroup",
         "AWS::Events::Rule",
     }
-    for role in consumer_template.find_resources("AWS::IAM::Role").values():
+    for role in resources_of_type(each_consumer, "AWS::IAM::Role").values():
         (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
         assert "ManagedPolicyArns" not in role["Properties"]
-    for permission in consumer_template.find_resources("AWS::Lambda::Permission").values():
+    for permission in resources_of_type(each_consumer, "AWS::Lambda::Permission").values():
         assert permission["Properties"]["Principal"] == "events.amazonaws.com"
-        assert render(permission["Properties"]["SourceArn"]) in rules
+        assert render(permission["Properties"]["SourceArn"], each_consumer) in rules
     # No account is named but the central one, and that only where the function learns which
-    # invitations to accept: its environment, and the accept statement's resource and condition.
-    text = json.dumps(resources)
-    assert set(re.findall(r"(?<!\d)\d{12}(?!\d)", text)) == {CENTRAL_ACCOUNT}
-    assert text.count(CENTRAL_ACCOUNT) == 3
+    # invitations to accept: its environment, and the accept statement's resource and condition. (The
+    # code's location is left out: it names the deploying account's own bootstrap bucket, and the variants
+    # deploy the consumer stack to the central account.)
+    text = json.dumps(
+        {
+            logical_id: {**resource, "Properties": {**resource["Properties"], "Code": None}}
+            if resource["Type"] == "AWS::Lambda::Function"
+            else resource
+            for logical_id, resource in resources.items()
+        }
+    )
+    assert set(re.findall(r"(?<!\d)\d{12}(?!\d)", text)) == {central_account}
+    assert text.count(central_account) == 3
 
 
-def test_the_role_to_make_a_data_lake_administrator_is_an_output(
-    consumer: ConsumerStack, consumer_template: Template
-) -> None:
-    outputs = consumer_template.to_json()["Outputs"]
+def test_the_role_to_make_a_data_lake_administrator_is_an_output(each_consumer: SynthesizedStack) -> None:
+    outputs = each_consumer.document["Outputs"]
 
-    assert outputs["AcceptanceRoleArn"]["Value"] == {"Fn::GetAtt": [role_id(consumer), "Arn"]}
+    assert outputs["AcceptanceRoleArn"]["Value"] == {"Fn::GetAtt": [role_id(each_consumer), "Arn"]}
     assert "data lake administrator" in outputs["AcceptanceRoleArn"]["Description"]
+
+
+def test_the_consumer_stack_is_built_with_every_optional_part_off(minimal_consumer: SynthesizedStack) -> None:
+    # It needs only the central account id (the fixture fails when the MINIMAL variant has no such stack).
+    assert minimal_consumer.has(FUNCTION) and minimal_consumer.has(SCHEDULE)
+    assert central_account_of(minimal_consumer) == MINIMAL.account

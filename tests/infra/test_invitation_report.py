@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.central import CentralStack
-from tests.infra.cfn import actions_of, logical_id, resources_for
+from tests.infra.cfn import KEY, TOPIC, actions_of, function_path, resources_for
+from tests.infra.synth import SynthesizedStack
 
 pytestmark = pytest.mark.infra
 
-
-def report_properties(central: CentralStack, template: Template) -> dict[str, Any]:
-    resources = template.to_json()["Resources"]
-    properties: dict[str, Any] = resources[logical_id(central.invitation_report.function)]["Properties"]
-    return properties
+REPORT = "StaleInvitationReport/ReportStaleInvitations"
+FUNCTION = f"{REPORT}/Function"
+ROLE = f"{REPORT}/Role"
 
 
 def test_the_report_runs_hourly_with_the_threshold_and_the_consumer_topic(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
-    report = central.invitation_report
-    properties = report_properties(central, central_template)
+    properties = central.properties(FUNCTION)
 
     central_template.has_resource_properties(
         "AWS::Events::Rule",
         {
             "ScheduleExpression": "rate(1 hour)",
-            "Targets": [{"Arn": {"Fn::GetAtt": [logical_id(report.function), "Arn"]}, "Id": "Target0"}],
+            "Targets": [{"Arn": {"Fn::GetAtt": [central.id(FUNCTION), "Arn"]}, "Id": "Target0"}],
         },
     )
     assert properties["Handler"] == "handlers.report_stale_invitations.handler"
     assert properties["Environment"]["Variables"] == {
-        "NOTIFICATION_TOPIC_ARN": {"Ref": logical_id(central.topic)},
+        "NOTIFICATION_TOPIC_ARN": {"Ref": central.id(TOPIC)},
         "STALE_INVITATION_HOURS": "6",
         "REPORT_PERIOD_MINUTES": "60",
         "POWERTOOLS_SERVICE_NAME": "lakegate",
@@ -42,23 +37,22 @@ def test_the_report_runs_hourly_with_the_threshold_and_the_consumer_topic(
 
 
 def test_the_report_uses_the_same_powertools_layer_and_code_as_the_workflow(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    resources = central_template.to_json()["Resources"]
-    workflow = resources[logical_id(central.functions["grant_access"])]["Properties"]
-    report = report_properties(central, central_template)
+    workflow = central.properties(function_path("grant_access"))
+    report = central.properties(FUNCTION)
 
     assert report["Layers"] == workflow["Layers"]
     assert report["Code"] == workflow["Code"]
 
 
 def test_the_report_reads_resource_shares_and_publishes_only_to_the_consumer_topic(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    role = logical_id(central.invitation_report.role)
-    log_group = report_properties(central, central_template)["LoggingConfig"]["LogGroup"]["Ref"]
+    role = central.id(ROLE)
+    log_group = central.properties(FUNCTION)["LoggingConfig"]["LogGroup"]["Ref"]
 
-    assert actions_of(central_template, role) == {
+    assert actions_of(central, role) == {
         "ram:GetResourceShares",
         "ram:GetResourceShareAssociations",
         "sns:Publish",
@@ -69,8 +63,6 @@ def test_the_report_reads_resource_shares_and_publishes_only_to_the_consumer_top
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
-    assert resources_for(central_template, role, "sns:Publish") == {f"<{logical_id(central.topic)}>"}
-    assert resources_for(central_template, role, "kms:GenerateDataKey*") == {
-        f"<{logical_id(central.key)}.Arn>"
-    }
-    assert resources_for(central_template, role, "logs:PutLogEvents") == {f"<{log_group}.Arn>"}
+    assert resources_for(central, role, "sns:Publish") == {f"<{central.id(TOPIC)}>"}
+    assert resources_for(central, role, "kms:GenerateDataKey*") == {f"<{central.id(KEY)}.Arn>"}
+    assert resources_for(central, role, "logs:PutLogEvents") == {f"<{log_group}.Arn>"}

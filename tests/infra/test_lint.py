@@ -1,4 +1,5 @@
-"""cfn-lint on the synthesized templates and asl-validator on the rendered state machine definition."""
+"""cfn-lint on the templates the CDK CLI synthesized (every variant) and asl-validator on the rendered
+state machine definition."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import statemachine
-from tests.infra.app_context import SynthesizedApp
+from tests.infra.synth import Assembly
 
 pytestmark = pytest.mark.infra
 
@@ -22,9 +23,9 @@ ASL_VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 CFN_LINT_IGNORED = ["W3005"]
 
 
-def test_templates_pass_cfn_lint(synthesized: SynthesizedApp) -> None:
-    templates = sorted(synthesized.assembly_dir.glob("*.template.json"))
-    assert len(templates) == 3  # central, producer, consumer
+def test_every_variants_templates_pass_cfn_lint(assemblies: dict[str, Assembly]) -> None:
+    templates = [path for assembly in assemblies.values() for path in assembly.template_paths()]
+    assert len(templates) == 3 * len(assemblies)  # central, producer, consumer of each variant
 
     result = subprocess.run(
         [str(CFN_LINT), "--ignore-checks", *CFN_LINT_IGNORED, "--", *map(str, templates)],

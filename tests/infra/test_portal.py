@@ -7,10 +7,32 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.central import CentralStack
-from tests.infra.cfn import actions_of, as_list, logical_id, render, resources_for, statements_of
+import statemachine
+from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL
+from tests.infra.cfn import (
+    EVENT_BUS,
+    HTTP_API,
+    KEY,
+    STATE_MACHINE,
+    TABLE,
+    actions_of,
+    as_list,
+    construct_paths,
+    function_id,
+    function_keys,
+    function_path,
+    render,
+    resources_for,
+    role_id,
+    statements_of,
+)
+from tests.infra.synth import SynthesizedStack
 
 pytestmark = pytest.mark.infra
+
+USER_POOL = "Portal/UserPool"
+CLIENT = "Portal/UserPool/PortalClient"
+THREAT_PROTECTION = "Portal/ThreatProtection"
 
 PUBLIC_ROUTES = {
     "GET /portal",
@@ -19,22 +41,7 @@ PUBLIC_ROUTES = {
     "GET /portal/assets/{file}",
 }
 APP_ROUTES = {"ANY /portal/app/{proxy+}"}
-CATALOG = "arn:aws:glue:eu-west-1:999999999999:"
-
-
-def resource(template: Template, construct: Any) -> dict[str, Any]:
-    found: dict[str, Any] = template.to_json()["Resources"][logical_id(construct)]
-    return found
-
-
-def pool_properties(central: CentralStack, template: Template) -> dict[str, Any]:
-    properties: dict[str, Any] = resource(template, central.portal.user_pool)["Properties"]
-    return properties
-
-
-def client_properties(central: CentralStack, template: Template) -> dict[str, Any]:
-    properties: dict[str, Any] = resource(template, central.portal.client)["Properties"]
-    return properties
+CATALOG = f"arn:aws:glue:{FULL.region}:{CENTRAL_ACCOUNT}:"
 
 
 def portal_routes(template: Template) -> dict[str, dict[str, Any]]:
@@ -47,17 +54,15 @@ def portal_routes(template: Template) -> dict[str, dict[str, Any]]:
     }
 
 
-def portal_function_arn(central: CentralStack) -> dict[str, Any]:
-    return {"Fn::GetAtt": [logical_id(central.functions["portal"]), "Arn"]}
+def portal_function_arn(central: SynthesizedStack) -> dict[str, Any]:
+    return {"Fn::GetAtt": [function_id(central, "portal"), "Arn"]}
 
 
 # --- the user pool ---------------------------------------------------------------------------
 
 
-def test_only_administrators_create_users_who_sign_in_by_username_or_email(
-    central: CentralStack, central_template: Template
-) -> None:
-    pool = pool_properties(central, central_template)
+def test_only_administrators_create_users_who_sign_in_by_username_or_email(central: SynthesizedStack) -> None:
+    pool = central.properties(USER_POOL)
 
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     assert pool["AliasAttributes"] == ["email"]
@@ -65,18 +70,16 @@ def test_only_administrators_create_users_who_sign_in_by_username_or_email(
     assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
     assert {"Name": "email", "Required": True, "Mutable": True} in pool["Schema"]
     # The invitation (with the temporary password) says where to sign in.
-    invitation = render(pool["AdminCreateUserConfig"]["InviteMessageTemplate"]["EmailMessage"])
-    assert f"<{logical_id(central.http_api)}.ApiEndpoint>/portal " in invitation
+    invitation = render(pool["AdminCreateUserConfig"]["InviteMessageTemplate"]["EmailMessage"], central)
+    assert f"<{central.id(HTTP_API)}.ApiEndpoint>/portal " in invitation
     assert "{username}" in invitation
     assert "{####}" in invitation
 
 
-def test_the_accounts_a_user_acts_for_are_mutable_custom_string_attributes(
-    central: CentralStack, central_template: Template
-) -> None:
+def test_the_accounts_a_user_acts_for_are_mutable_custom_string_attributes(central: SynthesizedStack) -> None:
     custom = {
         attribute["Name"]: attribute
-        for attribute in pool_properties(central, central_template)["Schema"]
+        for attribute in central.properties(USER_POOL)["Schema"]
         if "AttributeDataType" in attribute
     }
 
@@ -96,10 +99,8 @@ def test_the_accounts_a_user_acts_for_are_mutable_custom_string_attributes(
     }
 
 
-def test_passwords_are_strong_and_recovered_by_email_only(
-    central: CentralStack, central_template: Template
-) -> None:
-    pool = pool_properties(central, central_template)
+def test_passwords_are_strong_and_recovered_by_email_only(central: SynthesizedStack) -> None:
+    pool = central.properties(USER_POOL)
 
     assert pool["Policies"]["PasswordPolicy"] == {
         "MinimumLength": 14,
@@ -115,24 +116,22 @@ def test_passwords_are_strong_and_recovered_by_email_only(
     }
 
 
-def test_mfa_is_optional_with_an_authenticator_app_only(
-    central: CentralStack, central_template: Template
-) -> None:
-    pool = pool_properties(central, central_template)
+def test_mfa_is_optional_with_an_authenticator_app_only(central: SynthesizedStack) -> None:
+    pool = central.properties(USER_POOL)
 
     assert pool["MfaConfiguration"] == "OPTIONAL"
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
 def test_threat_protection_blocks_leaked_credentials_and_high_risk_sign_ins(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    pool = pool_properties(central, central_template)
-    risk = resource(central_template, central.portal.threat_protection)["Properties"]
+    pool = central.properties(USER_POOL)
+    risk = central.properties(THREAT_PROTECTION)
 
     assert pool["UserPoolTier"] == "PLUS"
     assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
-    assert risk["UserPoolId"] == {"Ref": logical_id(central.portal.user_pool)}
+    assert risk["UserPoolId"] == {"Ref": central.id(USER_POOL)}
     assert risk["ClientId"] == "ALL"
     assert risk["CompromisedCredentialsRiskConfiguration"] == {
         "Actions": {"EventAction": "BLOCK"},
@@ -147,10 +146,8 @@ def test_threat_protection_blocks_leaked_credentials_and_high_risk_sign_ins(
     }
 
 
-def test_the_pool_holds_users_so_it_is_kept_and_protected_from_deletion(
-    central: CentralStack, central_template: Template
-) -> None:
-    pool = resource(central_template, central.portal.user_pool)
+def test_the_pool_holds_users_so_it_is_kept_and_protected_from_deletion(central: SynthesizedStack) -> None:
+    pool = central.resources[central.id(USER_POOL)]
 
     assert pool["DeletionPolicy"] == "Retain"
     assert pool["UpdateReplacePolicy"] == "Retain"
@@ -158,13 +155,13 @@ def test_the_pool_holds_users_so_it_is_kept_and_protected_from_deletion(
 
 
 def test_the_groups_are_exactly_consumers_owners_and_admins(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
     groups = central_template.find_resources("AWS::Cognito::UserPoolGroup").values()
 
     assert sorted(group["Properties"]["GroupName"] for group in groups) == ["admins", "consumers", "owners"]
     for group in groups:
-        assert group["Properties"]["UserPoolId"] == {"Ref": logical_id(central.portal.user_pool)}
+        assert group["Properties"]["UserPoolId"] == {"Ref": central.id(USER_POOL)}
         assert group["Properties"]["Description"].startswith("lakegate portal: ")
         assert "RoleArn" not in group["Properties"]
 
@@ -173,14 +170,12 @@ def test_the_groups_are_exactly_consumers_owners_and_admins(
 
 
 def test_the_client_is_public_and_signs_in_with_username_and_password_only(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
-    client = client_properties(central, central_template)
+    client = central.properties(CLIENT)
 
-    assert central_template.find_resources("AWS::Cognito::UserPoolClient").keys() == {
-        logical_id(central.portal.client)
-    }
-    assert client["UserPoolId"] == {"Ref": logical_id(central.portal.user_pool)}
+    assert central_template.find_resources("AWS::Cognito::UserPoolClient").keys() == {central.id(CLIENT)}
+    assert client["UserPoolId"] == {"Ref": central.id(USER_POOL)}
     assert client["GenerateSecret"] is False
     assert sorted(client["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is False
@@ -191,10 +186,8 @@ def test_the_client_is_public_and_signs_in_with_username_and_password_only(
     assert client["EnableTokenRevocation"] is True
 
 
-def test_tokens_last_an_hour_and_sessions_twelve_hours(
-    central: CentralStack, central_template: Template
-) -> None:
-    client = client_properties(central, central_template)
+def test_tokens_last_an_hour_and_sessions_twelve_hours(central: SynthesizedStack) -> None:
+    client = central.properties(CLIENT)
 
     assert client["TokenValidityUnits"] == {
         "IdToken": "minutes",
@@ -207,9 +200,9 @@ def test_tokens_last_an_hour_and_sessions_twelve_hours(
 
 
 def test_the_id_token_carries_the_portal_claims_and_users_cannot_change_the_accounts_they_act_for(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    client = client_properties(central, central_template)
+    client = central.properties(CLIENT)
 
     assert {"email", "custom:consumer_account", "custom:owner_accounts"} <= set(client["ReadAttributes"])
     # Left unset, WriteAttributes would let users rewrite standard attributes (the email alias) themselves.
@@ -220,24 +213,24 @@ def test_the_id_token_carries_the_portal_claims_and_users_cannot_change_the_acco
 
 
 def test_one_jwt_authorizer_accepts_only_id_tokens_of_the_pool_for_the_portal_client(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
     authorizers = central_template.find_resources("AWS::ApiGatewayV2::Authorizer")
     assert len(authorizers) == 1
     ((_, authorizer),) = authorizers.items()
     properties = authorizer["Properties"]
 
-    assert properties["ApiId"] == {"Ref": logical_id(central.http_api)}
+    assert properties["ApiId"] == {"Ref": central.id(HTTP_API)}
     assert properties["AuthorizerType"] == "JWT"
     assert properties["IdentitySource"] == ["$request.header.Authorization"]
-    assert render(properties["JwtConfiguration"]["Issuer"]) == (
-        f"https://cognito-idp.eu-west-1.amazonaws.com/<{logical_id(central.portal.user_pool)}>"
+    assert render(properties["JwtConfiguration"]["Issuer"], central) == (
+        f"https://cognito-idp.{FULL.region}.amazonaws.com/<{central.id(USER_POOL)}>"
     )
-    assert properties["JwtConfiguration"]["Audience"] == [{"Ref": logical_id(central.portal.client)}]
+    assert properties["JwtConfiguration"]["Audience"] == [{"Ref": central.id(CLIENT)}]
 
 
 def test_every_app_route_needs_a_token_and_only_signing_in_is_public(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
     routes = portal_routes(central_template)
     (authorizer_id,) = central_template.find_resources("AWS::ApiGatewayV2::Authorizer")
@@ -254,7 +247,7 @@ def test_every_app_route_needs_a_token_and_only_signing_in_is_public(
 
 
 def test_every_portal_route_is_served_by_the_portal_function(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
     integrations = central_template.find_resources(
         "AWS::ApiGatewayV2::Integration", {"Properties": {"IntegrationUri": portal_function_arn(central)}}
@@ -265,11 +258,11 @@ def test_every_portal_route_is_served_by_the_portal_function(
     assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
     assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
     for key, route in portal_routes(central_template).items():
-        assert render(route["Target"]) == f"integrations/<{integration_id}>", key
+        assert render(route["Target"], central) == f"integrations/<{integration_id}>", key
 
 
 def test_api_gateway_may_invoke_the_portal_function_only_for_the_portal_routes(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack, central_template: Template
 ) -> None:
     permissions = central_template.find_resources(
         "AWS::Lambda::Permission",
@@ -280,9 +273,9 @@ def test_api_gateway_may_invoke_the_portal_function_only_for_the_portal_routes(
             }
         },
     ).values()
-    api = f"arn:aws:execute-api:eu-west-1:999999999999:<{logical_id(central.http_api)}>"
+    api = f"arn:aws:execute-api:{FULL.region}:{CENTRAL_ACCOUNT}:<{central.id(HTTP_API)}>"
 
-    assert {render(permission["Properties"]["SourceArn"]) for permission in permissions} == {
+    assert {render(permission["Properties"]["SourceArn"], central) for permission in permissions} == {
         f"{api}/*/*{key.split(' ')[1]}" for key in PUBLIC_ROUTES | APP_ROUTES
     }
 
@@ -291,32 +284,26 @@ def test_api_gateway_may_invoke_the_portal_function_only_for_the_portal_routes(
 
 
 def test_the_portal_function_knows_the_state_machine_the_client_and_the_role_prefix(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    variables = resource(central_template, central.functions["portal"])["Properties"]["Environment"][
-        "Variables"
-    ]
+    variables = central.properties(function_path("portal"))["Environment"]["Variables"]
 
     assert variables == {
-        "LEDGER_TABLE_NAME": {"Ref": logical_id(central.table)},
-        "EVENT_BUS_NAME": {"Ref": logical_id(central.event_bus)},
-        "STATE_MACHINE_ARN": {"Ref": logical_id(central.state_machine)},
-        "USER_POOL_CLIENT_ID": {"Ref": logical_id(central.portal.client)},
+        "LEDGER_TABLE_NAME": {"Ref": central.id(TABLE)},
+        "EVENT_BUS_NAME": {"Ref": central.id(EVENT_BUS)},
+        "STATE_MACHINE_ARN": {"Ref": central.id(STATE_MACHINE)},
+        "USER_POOL_CLIENT_ID": {"Ref": central.id(CLIENT)},
         "USER_ROLE_PREFIX": "lakegate-user-",
         "POWERTOOLS_SERVICE_NAME": "lakegate",
     }
 
 
-def test_the_portal_role_may_do_exactly_what_the_portal_does(
-    central: CentralStack, central_template: Template
-) -> None:
-    role = logical_id(central.roles["portal"])
-    log_group = resource(central_template, central.functions["portal"])["Properties"]["LoggingConfig"][
-        "LogGroup"
-    ]
-    state_machine = f"<{logical_id(central.state_machine)}>"
-    table = f"<{logical_id(central.table)}.Arn>"
-    key = f"<{logical_id(central.key)}.Arn>"
+def test_the_portal_role_may_do_exactly_what_the_portal_does(central: SynthesizedStack) -> None:
+    role = role_id(central, "portal")
+    log_group = central.properties(function_path("portal"))["LoggingConfig"]["LogGroup"]
+    state_machine = f"<{central.id(STATE_MACHINE)}>"
+    table = f"<{central.id(TABLE)}.Arn>"
+    key = f"<{central.id(KEY)}.Arn>"
     expected = {
         "logs:CreateLogStream": {f"<{log_group['Ref']}.Arn>"},
         "logs:PutLogEvents": {f"<{log_group['Ref']}.Arn>"},
@@ -330,32 +317,28 @@ def test_the_portal_role_may_do_exactly_what_the_portal_does(
         "dynamodb:Scan": {table},
         "dynamodb:UpdateItem": {table},
         "kms:Decrypt": {key},
-        "kms:Encrypt": {key},
-        "kms:ReEncrypt*": {key},
         "kms:GenerateDataKey*": {key},
-        "events:PutEvents": {f"<{logical_id(central.event_bus)}.Arn>"},
+        "events:PutEvents": {f"<{central.id(EVENT_BUS)}.Arn>"},
         "states:StartExecution": {state_machine},
         "states:SendTaskSuccess": {state_machine},
-        "states:SendTaskFailure": {state_machine},
-        "states:SendTaskHeartbeat": {state_machine},
     }
 
-    assert actions_of(central_template, role) == {*expected, "states:DescribeExecution"}
+    assert actions_of(central, role) == {*expected, "states:DescribeExecution"}
     for action, resources in expected.items():
-        assert resources_for(central_template, role, action) == resources, action
-    assert all(statement["Effect"] == "Allow" for statement in statements_of(central_template, role))
+        assert resources_for(central, role, action) == resources, action
+    assert all(statement["Effect"] == "Allow" for statement in statements_of(central, role))
 
 
 def test_the_portal_may_describe_only_executions_of_the_access_request_state_machine(
-    central: CentralStack, central_template: Template
+    central: SynthesizedStack,
 ) -> None:
-    role = logical_id(central.roles["portal"])
+    role = role_id(central, "portal")
     (describe,) = [
         statement
-        for statement in statements_of(central_template, role)
+        for statement in statements_of(central, role)
         if "states:DescribeExecution" in as_list(statement["Action"])
     ]
-    name = {"Fn::Select": [6, {"Fn::Split": [":", {"Ref": logical_id(central.state_machine)}]}]}
+    name = {"Fn::GetAtt": [central.id(STATE_MACHINE), "Name"]}
 
     assert as_list(describe["Action"]) == ["states:DescribeExecution"]
     assert describe["Resource"] == {
@@ -379,11 +362,72 @@ def test_the_portal_may_describe_only_executions_of_the_access_request_state_mac
 # --- outputs ---------------------------------------------------------------------------------
 
 
-def test_outputs_give_the_portal_url_the_pool_and_the_client(
-    central: CentralStack, central_template: Template
-) -> None:
-    outputs = central_template.to_json()["Outputs"]
+def test_outputs_give_the_portal_url_the_pool_and_the_client(central: SynthesizedStack) -> None:
+    outputs = central.document["Outputs"]
 
-    assert render(outputs["PortalUrl"]["Value"]) == f"<{logical_id(central.http_api)}.ApiEndpoint>/portal"
-    assert outputs["UserPoolId"]["Value"] == {"Ref": logical_id(central.portal.user_pool)}
-    assert outputs["UserPoolClientId"]["Value"] == {"Ref": logical_id(central.portal.client)}
+    assert render(outputs["PortalUrl"]["Value"], central) == f"<{central.id(HTTP_API)}.ApiEndpoint>/portal"
+    assert outputs["UserPoolId"]["Value"] == {"Ref": central.id(USER_POOL)}
+    assert outputs["UserPoolClientId"]["Value"] == {"Ref": central.id(CLIENT)}
+
+
+# --- without the portal (the MINIMAL variant) --------------------------------------------------
+
+
+def test_without_the_portal_there_is_no_user_pool_and_no_portal_function(
+    minimal_central: SynthesizedStack,
+) -> None:
+    types = {resource["Type"] for resource in minimal_central.resources.values()}
+    variables = [
+        minimal_central.properties(function_path(key))["Environment"]["Variables"]
+        for key in function_keys(minimal_central)
+    ]
+
+    assert not {resource_type for resource_type in types if resource_type.startswith("AWS::Cognito::")}
+    assert not [path for path in construct_paths(minimal_central) if path.startswith("Portal/")]
+    assert function_keys(minimal_central) == set(statemachine.FUNCTIONS_BY_KEY) - {"portal"}
+    assert not any(
+        resource["Properties"]["Handler"] == statemachine.FUNCTIONS_BY_KEY["portal"].handler
+        for resource in minimal_central.resources.values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    )
+    # Only the portal was told the user pool's client and the access-request state machine.
+    for environment in variables:
+        assert not {statemachine.USER_POOL_CLIENT_ID, statemachine.STATE_MACHINE_ARN} & set(environment)
+
+
+def test_without_the_portal_the_api_serves_only_the_approval_links(minimal_central: SynthesizedStack) -> None:
+    template = minimal_central.template
+    routes = template.find_resources("AWS::ApiGatewayV2::Route").values()
+    invoked_by_api_gateway = template.find_resources(
+        "AWS::Lambda::Permission", {"Properties": {"Principal": "apigateway.amazonaws.com"}}
+    ).values()
+    api = f"arn:aws:execute-api:{MINIMAL.region}:{MINIMAL.account}:<{minimal_central.id(HTTP_API)}>"
+
+    assert sorted(route["Properties"]["RouteKey"] for route in routes) == [
+        "GET /requests/{request_id}",
+        "POST /requests/{request_id}",
+    ]
+    assert template.find_resources("AWS::ApiGatewayV2::Authorizer") == {}
+    assert {
+        render(permission["Properties"]["SourceArn"], minimal_central)
+        for permission in invoked_by_api_gateway
+    } == {f"{api}/*/*/requests/{{request_id}}"}
+
+
+def test_without_the_portal_only_the_workflow_starts_requests_and_only_the_links_decide(
+    minimal_central: SynthesizedStack,
+) -> None:
+    state_machine = f"<{minimal_central.id(STATE_MACHINE)}>"
+    for key in function_keys(minimal_central):
+        role = role_id(minimal_central, key)
+        assert state_machine not in resources_for(minimal_central, role, "states:StartExecution"), key
+        assert "states:DescribeExecution" not in actions_of(minimal_central, role), key
+        answered = resources_for(minimal_central, role, "states:SendTaskSuccess")
+        assert answered == ({state_machine} if key == "decision_api" else set()), key
+
+
+def test_without_the_portal_the_outputs_name_no_portal(minimal_central: SynthesizedStack) -> None:
+    outputs = set(minimal_central.document["Outputs"])
+
+    assert not outputs & {"PortalUrl", "UserPoolId", "UserPoolClientId"}
+    assert {"DecisionApiUrl", "OwnerDecisionUrl", "StateMachineArn", "SettingsParameterName"} <= outputs

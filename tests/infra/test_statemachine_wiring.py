@@ -7,15 +7,32 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_logs as logs
 
 import statemachine
-from stacks.central import CentralStack
 from stacks.functions import WorkflowFunctions
+from tests.infra.cfn import function_keys, resources_of_type
+from tests.infra.synth import SynthesizedStack
 
 pytestmark = pytest.mark.infra
 
 
-def test_every_placeholder_names_a_function_the_stack_builds(central: CentralStack) -> None:
-    assert set(statemachine.PLACEHOLDERS.values()) <= set(central.functions)
-    assert set(central.functions) == set(statemachine.FUNCTIONS_BY_KEY)
+def test_every_placeholder_names_a_function_the_stack_builds(central: SynthesizedStack) -> None:
+    built = function_keys(central)
+    workflow_functions = {
+        logical_id
+        for logical_id, function in resources_of_type(central, "AWS::Lambda::Function").items()
+        if function["Metadata"]["aws:cdk:path"].startswith(f"{central.name}/Functions/")
+    }
+
+    assert set(statemachine.PLACEHOLDERS.values()) <= built
+    assert built == set(statemachine.FUNCTIONS_BY_KEY)
+    # One function per spec, and none besides.
+    assert len(workflow_functions) == len(built)
+
+
+def test_without_the_portal_the_workflow_still_has_every_function_it_invokes(
+    minimal_central: SynthesizedStack,
+) -> None:
+    for definition in statemachine.DEFINITIONS:
+        assert set(definition.placeholders.values()) <= function_keys(minimal_central)
 
 
 def test_decision_function_is_not_called_by_the_state_machine() -> None:
@@ -30,9 +47,9 @@ def test_a_spec_naming_an_environment_variable_the_stack_cannot_fill_fails_the_b
         WorkflowFunctions(stack, "Functions", environment={}, log_retention=logs.RetentionDays.ONE_DAY)
 
 
-def test_every_definitions_placeholders_name_functions_the_stack_builds(central: CentralStack) -> None:
+def test_every_definitions_placeholders_name_functions_the_stack_builds(central: SynthesizedStack) -> None:
     for definition in statemachine.DEFINITIONS:
-        assert set(definition.placeholders.values()) <= set(central.functions)
+        assert set(definition.placeholders.values()) <= function_keys(central)
 
 
 def test_a_deferred_environment_variable_left_unset_fails_the_build() -> None:

@@ -13,6 +13,7 @@ from botocore.stub import ANY, Stubber
 from lakegate import accept_invitations as acceptance
 from lakegate.accept_invitations import InvitationCheckIncomplete, accept_invitations
 from lakegate.resource_links import ResourceLinks
+from offline import call_recorder
 from offline.in_process_lambda import LambdaContext, load_handler
 from offline.mesh import REGION
 from tests.ram_stubs import (
@@ -34,12 +35,19 @@ SHARED = [glue_resource(CENTRAL, "s1", "database/sales"), glue_resource(CENTRAL,
 
 
 def run(ram: StubbedRam, glue: Any) -> dict[str, Any]:
-    return accept_invitations(
-        central_account_id=CENTRAL,
-        link_prefix="shared_",
-        ram=ram.client,
-        links=ResourceLinks(LINK_DATABASE, glue=glue),
-    )
+    """The function's logic with these settings (its AWS calls count as the function's)."""
+    settings = {
+        "CENTRAL_ACCOUNT_ID": CENTRAL,
+        "RESOURCE_LINK_PREFIX": "shared_",
+        "RESOURCE_LINK_DATABASE": LINK_DATABASE,
+    }
+    with call_recorder.acting_as("handlers.accept_invitations.handler", settings):
+        return accept_invitations(
+            central_account_id=CENTRAL,
+            link_prefix="shared_",
+            ram=ram.client,
+            links=ResourceLinks(LINK_DATABASE, glue=glue),
+        )
 
 
 def database_target(glue: Any, name: str) -> Any:

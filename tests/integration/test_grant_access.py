@@ -13,6 +13,8 @@ from lakegate.access_expiry import ExpiryScheduler
 from lakegate.errors import CatalogItemNotFound, GrantFailed, RequestStateConflict, TransientAwsError
 from lakegate.grant_access import grant_access
 from lakegate.ledger import Ledger, Status, timestamp
+from offline import call_recorder
+from tests.conftest import LEDGER_TABLE
 from tests.ledger_records import CONSUMER, NOW, evaluated_fields
 
 pytestmark = pytest.mark.integration
@@ -110,6 +112,7 @@ def test_a_refused_second_grant_rolls_back_the_first(ledger: Ledger) -> None:
     # WHEN it is granted THEN it fails naming the refusal, revokes the first grant and records nothing
     with (
         stubber,
+        call_recorder.acting_as("handlers.grant_access.handler", {"LEDGER_TABLE_NAME": LEDGER_TABLE}),
         pytest.raises(GrantFailed, match="refused SELECT, DESCRIBE on all tables of database sales"),
     ):
         grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, now=NOW)

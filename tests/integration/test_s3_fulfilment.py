@@ -23,6 +23,7 @@ from botocore.stub import Stubber
 from lakegate.bucket_policy import subscription_sids
 from lakegate.policy_lock import BucketPolicyLocks
 from lakegate.s3_fulfilment import SubscriptionNotReady, fulfil_subscription_event, policy_editor_s3
+from offline import call_recorder
 from offline.in_process_lambda import LambdaContext, load_handler
 from offline.mesh import REGION
 from tests.datazone_stubs import (
@@ -44,6 +45,7 @@ BUCKET = "sales-raw"
 ASSET_ARN = f"arn:aws:s3:::{BUCKET}/exports/"
 ROLE_NAME = "LakegateS3PolicyEditor"
 LOCK_TABLE = "lakegate-policy-locks"
+HANDLER = "handlers.fulfil_s3_subscriptions.handler"
 ANALYST = f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/datazone_usr_role_analytics"
 SCIENTIST = f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/datazone_usr_role_science"
 FOREIGN_POLICY = {
@@ -109,15 +111,27 @@ def fulfil(
     s3_in_account: Callable[[str], Any] | None = None,
     bucket_accounts: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return fulfil_subscription_event(
-        event(detail_type, subscription_id),
-        datazone=dz.client,
-        locks=locks(),
-        s3_in_account=s3_in_account
-        or partial(policy_editor_s3, role_name=ROLE_NAME, sts=boto3.client("sts", region_name=REGION)),
-        domain_id=DOMAIN,
-        bucket_accounts={BUCKET: PRODUCER_ACCOUNT} if bucket_accounts is None else bucket_accounts,
-    )
+    """The function's logic with its handler's settings (its AWS calls count as the function's)."""
+    accounts = {BUCKET: PRODUCER_ACCOUNT} if bucket_accounts is None else bucket_accounts
+    with call_recorder.acting_as(HANDLER, handler_environment(accounts)):
+        return fulfil_subscription_event(
+            event(detail_type, subscription_id),
+            datazone=dz.client,
+            locks=locks(),
+            s3_in_account=s3_in_account
+            or partial(policy_editor_s3, role_name=ROLE_NAME, sts=boto3.client("sts", region_name=REGION)),
+            domain_id=DOMAIN,
+            bucket_accounts=accounts,
+        )
+
+
+def handler_environment(bucket_accounts: dict[str, str]) -> dict[str, str]:
+    return {
+        "DATAZONE_DOMAIN_ID": DOMAIN,
+        "S3_POLICY_ROLE_NAME": ROLE_NAME,
+        "BUCKET_ACCOUNTS": json.dumps(bucket_accounts),
+        "POLICY_LOCK_TABLE": LOCK_TABLE,
+    }
 
 
 def queue_grant(
@@ -432,6 +446,25 @@ def test_a_subscription_without_a_grant_yet_is_retried_later(bucket: Any) -> Non
             fulfil(dz, "Subscription Created", "sub1")
 
 
+def test_a_grant_listed_without_its_assets_is_read_in_full(bucket: Any) -> None:
+    full = grant("grant-sub1", "sub1", env="env-sub1")
+    summary = {key: value for key, value in full.items() if key != "assets"}
+    with StubbedDataZone() as dz:
+        dz.subscription(subscription("sub1", s3_listing(ASSET_ARN)))
+        dz.grants("sub1", [summary])
+        dz.stubber.add_response(
+            "get_subscription_grant", full, {"domainIdentifier": DOMAIN, "identifier": "grant-sub1"}
+        )
+        dz.target("env-sub1", [ANALYST])
+        dz.grant_status(full, "GRANTED", targetName=f"s3://{BUCKET}/exports/")
+
+        result = fulfil(dz, "Subscription Created", "sub1")
+
+        dz.stubber.assert_no_pending_responses()
+    assert result["status"] == "GRANTED"
+    assert len(subscription_statements(policy(bucket), "sub1")) == 2
+
+
 def test_grants_are_read_across_pages(bucket: Any) -> None:
     first = grant("grant-a", "sub1", env="env-a")
     second = grant("grant-b", "sub1", env="env-b")
@@ -454,15 +487,7 @@ def test_grants_are_read_across_pages(bucket: Any) -> None:
 def handler_with_stubbed_datazone(
     bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Callable[..., Any], StubbedDataZone]]:
-    handler = load_handler(
-        "handlers.fulfil_s3_subscriptions.handler",
-        {
-            "DATAZONE_DOMAIN_ID": DOMAIN,
-            "S3_POLICY_ROLE_NAME": ROLE_NAME,
-            "BUCKET_ACCOUNTS": json.dumps({BUCKET: PRODUCER_ACCOUNT}),
-            "POLICY_LOCK_TABLE": LOCK_TABLE,
-        },
-    )
+    handler = load_handler(HANDLER, handler_environment({BUCKET: PRODUCER_ACCOUNT}))
     with StubbedDataZone() as dz:
         monkeypatch.setitem(inspect.unwrap(handler).__globals__, "DATAZONE", dz.client)
         yield handler, dz

@@ -16,6 +16,7 @@ from lakegate import subscription_approval as approval_module
 from lakegate.datazone_rules import AutoApprovalRules, parse_rules, parse_rules_json
 from lakegate.errors import InvalidEvent
 from lakegate.subscription_approval import decide_subscription_request, decision_comment
+from offline import call_recorder
 from offline.catalog_builder import create_database, create_table
 from offline.in_process_lambda import LambdaContext, load_handler
 from offline.mesh import REGION
@@ -173,7 +174,11 @@ def test_a_reject_rule_wins_over_an_approve_rule_and_its_comment_reaches_datazon
         f"Decided automatically by lakegate rule '{SANDBOX_RULE}': the subscribing project is "
         f"{SANDBOX_PROJECT}. Sandbox projects may not hold production data."
     )
-    with StubbedDataZone() as dz:
+    settings = {"DATAZONE_DOMAIN_ID": DOMAIN, "DECISION_TOPIC_ARN": topics["default"]["topic_arn"]}
+    with (
+        StubbedDataZone() as dz,
+        call_recorder.acting_as("handlers.approve_subscription_requests.handler", settings),
+    ):
         dz.request_details(request)
         dz.reject(request, comment)
 
