@@ -54,22 +54,38 @@ def action_matches(pattern: str, action: str) -> bool:
 
 def decide(statements: Sequence[Statement], request: Request, render: Render) -> Verdict:
     """Whether identity ``statements`` allow ``request``."""
-    allowed: list[str] = []
-    denied: list[str] = []
-    unresolved: list[str] = []
+    tally = _Tally()
     for statement in statements:
+        tally.weigh(statement, request, render)
+    return tally.verdict()
+
+
+@dataclass
+class _Tally:
+    """The statements that allow, deny, or cannot be read for one request, as they are weighed."""
+
+    allowed: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def weigh(self, statement: Statement, request: Request, render: Render) -> bool:
+        """Count ``statement``; whether it is an Allow that applies."""
         outcome = _applies(statement, request, render)
         if outcome is None:
-            continue
+            return False
         applies, note = outcome
         where = _where(statement)
         if note:
-            unresolved.append(f"{where}: {note}")
+            self.unresolved.append(f"{where}: {note}")
         elif applies and statement.body.get("Effect") == "Deny":
-            denied.append(where)
+            self.denied.append(where)
         elif applies and statement.body.get("Effect") == "Allow":
-            allowed.append(where)
-    return Verdict(tuple(allowed), tuple(denied), tuple(unresolved))
+            self.allowed.append(where)
+            return True
+        return False
+
+    def verdict(self) -> Verdict:
+        return Verdict(tuple(self.allowed), tuple(self.denied), tuple(self.unresolved))
 
 
 class PrincipalMatch:
@@ -92,15 +108,13 @@ def decide_resource_policy(
     it names the principal's account (which then leaves the decision to the principal's IAM policies).
     """
     root = f"arn:{partition}:iam::{principal_account}:root"
-    allowed: list[str] = []
-    denied: list[str] = []
-    unresolved: list[str] = []
+    tally = _Tally()
     how: str | None = None
     for statement in statements:
         try:
             principals = _principals(statement, render)
         except Unrenderable as error:
-            unresolved.append(f"{_where(statement)}: {error}")
+            tally.unresolved.append(f"{_where(statement)}: {error}")
             continue
         if "*" in principals or principal_arn in principals:
             matched = PrincipalMatch.DIRECT
@@ -108,19 +122,9 @@ def decide_resource_policy(
             matched = PrincipalMatch.ACCOUNT
         else:
             continue
-        outcome = _applies(statement, request, render)
-        if outcome is None:
-            continue
-        applies, note = outcome
-        where = _where(statement)
-        if note:
-            unresolved.append(f"{where}: {note}")
-        elif applies and statement.body.get("Effect") == "Deny":
-            denied.append(where)
-        elif applies and statement.body.get("Effect") == "Allow":
-            allowed.append(where)
+        if tally.weigh(statement, request, render):
             how = PrincipalMatch.DIRECT if PrincipalMatch.DIRECT in (how, matched) else matched
-    return Verdict(tuple(allowed), tuple(denied), tuple(unresolved)), how
+    return tally.verdict(), how
 
 
 def _principals(statement: Statement, render: Render) -> set[str]:
