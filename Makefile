@@ -53,14 +53,14 @@ synth: setup
 	@echo "Templates in cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 offline-demo: setup
-	$(BIN)/python -m offline.demo
+	$(BIN)/python -m lakegate_offline.demo
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy lambdas lakegate_cli sandbox offline stacks
+	$(BIN)/mypy lambdas lakegate_cli lakegate_sandbox lakegate_offline stacks
 
 test: lint typecheck
 	$(BIN)/python -m pytest

@@ -1,7 +1,7 @@
 """lakegate benchmarks; run ``python -m bench.benchmark`` from the repository root.
 
 Importing the package makes the repository root and ``lambdas/`` importable, so the benchmark
-loads ``offline``, ``statemachine`` and ``lakegate`` exactly as the tests and the Lambda
+loads ``lakegate_offline``, ``lakegate.core.manifest`` and ``lakegate`` exactly as the tests and the Lambda
 runtime do.
 """
 

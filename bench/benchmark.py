@@ -18,7 +18,7 @@ assumed-role credentials of the producer account).
 
 1. Workflow paths. For each path (auto-share, approve, deny, expire) and each database size
    (1, 100 and 1,000 Glue tables) one execution of the real state machine
-   (``statemachine/access_request.asl.json``) runs on an ``offline.mesh.OfflineMesh``, with the
+   (``statemachine/access_request.asl.json``) runs on an ``lakegate_offline.mesh.OfflineMesh``, with the
    project's handlers in-process. The request is a whole-database request
    (``{"source": {"database": D, "table": "*"}, ...}``). Auto-share databases have no flag;
    approve, deny and expire databases have one table (the last) with a ``pii_flag`` column.
@@ -42,7 +42,7 @@ assumed-role credentials of the producer account).
    on the default session beforehand), the SNS client ``request_approval`` creates inside the
    call with assumed-role credentials, the clients moto's Step Functions executor creates per
    task, and the harness's own clients. Each call is labelled by the stack of the thread that
-   makes it: the innermost frame in a file under ``lambdas/handlers/`` names the handler (the
+   makes it: the innermost frame in a file under ``lambdas/lakegate/handlers/`` names the handler (the
    file stem is the ``FunctionSpec.key``); otherwise a frame under moto's ``stepfunctions``
    package marks a call of the executor (its ``lambda:Invoke`` of each task, which enters the
    handler only after ``before-call`` has fired); anything else is the harness (setup, polling
@@ -50,19 +50,19 @@ assumed-role credentials of the producer account).
    counted from the start of an execution until it ends; executions run one at a time. The
    count is of API calls (``before-call`` fires once per call), not of HTTP attempts: botocore
    retries would not add to it. The mesh runs the handlers with tracing disabled (see
-   ``offline.in_process_lambda``); deployed, X-Ray segments go to the daemon over UDP and are
+   ``lakegate_offline.in_process_lambda``); deployed, X-Ray segments go to the daemon over UDP and are
    not API calls either.
 
 2. Catalog reads. For a whole-database request of T tables the target is 1 + ceil(T/100)
    calls: GetDatabase plus one GetTables page per 100 tables. The moto-backed count is
    ``evaluate_request``'s Glue calls in the auto-share executions above; moto's ``get_tables``
    ignores ``MaxResults`` and returns every table in one page, so the paging is also measured
-   with botocore's ``Stubber``: ``lakegate.catalog.read_scope`` is given a Glue client stubbed
+   with botocore's ``Stubber``: ``lakegate.catalog.reader.read_scope`` is given a Glue client stubbed
    with one GetDatabase response and pages of 100 tables chained by ``NextToken``, calls are
    counted by operation with a ``before-parameter-build`` hook on that client (which also
    records the ``MaxResults`` requested), and ``assert_no_pending_responses`` ends each case.
 
-3. Handler cold start. For each ``FunctionSpec`` in ``statemachine.FUNCTIONS`` a fresh Python
+3. Handler cold start. For each ``FunctionSpec`` in ``manifest.FUNCTIONS`` a fresh Python
    process (this interpreter, running ``bench/coldstart_child.py``) times, with
    ``time.perf_counter``, the import of the handler module: the module, everything it imports
    and the clients it creates at load. The baseline is, the same way,
@@ -89,7 +89,7 @@ assumed-role credentials of the producer account).
    ``Logger()``, the rest; median of 3 instrumented runs) and the packages with the most extra
    import time against the baseline under ``python -X importtime``.
 
-4. Load. 200 requests started at once against the sandbox (``python -m sandbox`` in its own
+4. Load. 200 requests started at once against the sandbox (``python -m lakegate_sandbox`` in its own
    process, on free loopback ports), a mix of auto-share, approved and denied requests decided
    through the email links over HTTP; then the emulator's throughput for a trivial three-state
    machine (Pass → Pass → Succeed) against lakegate's auto-share path, in one fresh sandbox.
@@ -125,12 +125,12 @@ import moto.stepfunctions
 from botocore.model import OperationModel
 from botocore.stub import Stubber
 
-import statemachine
 from bench.load import measure_load, render_load
-from lakegate.access_request import parse_request
-from lakegate.catalog import TABLES_PER_PAGE, read_scope
-from offline.catalog_builder import create_database, create_table
-from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate.catalog.reader import TABLES_PER_PAGE, read_scope
+from lakegate.core import manifest
+from lakegate.requests.model import parse_request
+from lakegate_offline.catalog_builder import create_database, create_table
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 
 REGION = "us-east-1"
 DEFAULT_SIZES = (1, 100, 1000)
@@ -141,7 +141,7 @@ COLD_START_TARGET = 1.3
 EXECUTION_TIMEOUT = 60.0
 DECISION_API = "decision_api"
 
-HANDLERS_PREFIX = str(statemachine.LAMBDAS_DIR / "handlers") + os.sep
+HANDLERS_PREFIX = str(manifest.LAMBDAS_DIR / "handlers") + os.sep
 MOTO_STEPFUNCTIONS_PREFIX = str(Path(moto.stepfunctions.__file__).resolve().parent) + os.sep
 EXECUTOR = "executor"
 HARNESS = "harness"
@@ -149,24 +149,24 @@ CHILD_SCRIPT = Path(__file__).resolve().with_name("coldstart_child.py")
 BASELINE_MODULE = "-"
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL")  # the only variables a cold-start child inherits
 
-# Dummy values for the settings the handlers read at load (statemachine.FunctionSpec.environment).
+# Dummy values for the settings the handlers read at load (manifest.FunctionSpec.environment).
 _STATE_MACHINES = f"arn:aws:states:{REGION}:123456789012:stateMachine"
 DUMMY_SETTINGS: Mapping[str, str] = {
-    statemachine.LEDGER_TABLE_NAME: "lakegate-ledger",
-    statemachine.NOTIFICATION_TOPIC_ARN: f"arn:aws:sns:{REGION}:123456789012:lakegate-consumer-notifications",
-    statemachine.APPROVAL_TIMEOUT_SECONDS: "3600",
-    statemachine.DECISION_BASE_URL: "https://decisions.example.invalid",
-    statemachine.PRODUCER_ROLE_NAME: "ProducerWorkflowRole",
-    statemachine.PRODUCER_TOPIC_NAME: "DataLakeSharingApproval",
-    statemachine.EVENT_BUS_NAME: "lakegate",
-    statemachine.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
-    statemachine.EXPIRY_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-expiry",
-    statemachine.ACCESS_DAY_SECONDS: "86400",
-    statemachine.APPROVAL_REMINDER_SECONDS: "86400",
-    statemachine.REMINDER_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-reminder",
-    statemachine.USER_ROLE_PREFIX: "lakegate-user-",
-    statemachine.STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-access-request",
-    statemachine.USER_POOL_CLIENT_ID: "1example23456789portalclient",
+    manifest.LEDGER_TABLE_NAME: "lakegate-ledger",
+    manifest.NOTIFICATION_TOPIC_ARN: f"arn:aws:sns:{REGION}:123456789012:lakegate-consumer-notifications",
+    manifest.APPROVAL_TIMEOUT_SECONDS: "3600",
+    manifest.DECISION_BASE_URL: "https://decisions.example.invalid",
+    manifest.PRODUCER_ROLE_NAME: "ProducerWorkflowRole",
+    manifest.PRODUCER_TOPIC_NAME: "DataLakeSharingApproval",
+    manifest.EVENT_BUS_NAME: "lakegate",
+    manifest.REVOKE_FUNCTION_NAME: "lakegate-revoke_access",
+    manifest.EXPIRY_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-expiry",
+    manifest.ACCESS_DAY_SECONDS: "86400",
+    manifest.APPROVAL_REMINDER_SECONDS: "86400",
+    manifest.REMINDER_STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-reminder",
+    manifest.USER_ROLE_PREFIX: "lakegate-user-",
+    manifest.STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-access-request",
+    manifest.USER_POOL_CLIENT_ID: "1example23456789portalclient",
 }
 
 _started = time.perf_counter()
@@ -421,7 +421,7 @@ def run_path(mesh: OfflineMesh, log: ApiCallLog, path: str, tables: int) -> Path
         outcome = str(json.loads(described.get("output") or "{}").get("status", ""))
     else:
         outcome = str(described.get("error", ""))
-    order = [spec.key for spec in statemachine.FUNCTIONS]
+    order = [spec.key for spec in manifest.FUNCTIONS]
     return PathRun(
         path=path,
         tables=tables,
@@ -578,7 +578,7 @@ BASELINE = Subject(key="baseline", module=BASELINE_MODULE)
 def cold_start_subjects() -> list[Subject]:
     return [
         Subject(key=spec.key, module=spec.handler.rpartition(".")[0], environment=spec.environment)
-        for spec in statemachine.FUNCTIONS
+        for spec in manifest.FUNCTIONS
     ]
 
 
@@ -595,7 +595,7 @@ def child_environment(subject: Subject) -> dict[str, str]:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_EC2_METADATA_DISABLED": "true",
-            "LAMBDA_TASK_ROOT": str(statemachine.LAMBDAS_DIR),
+            "LAMBDA_TASK_ROOT": str(manifest.LAMBDAS_DIR),
             "AWS_LAMBDA_FUNCTION_NAME": f"lakegate-{subject.key}",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -616,12 +616,12 @@ def run_child(
     command = [sys.executable]
     if importtime:
         command += ["-X", "importtime"]
-    command += [str(CHILD_SCRIPT), mode, str(statemachine.LAMBDAS_DIR), subject.module]
+    command += [str(CHILD_SCRIPT), mode, str(manifest.LAMBDAS_DIR), subject.module]
     began = time.perf_counter()
     completed = subprocess.run(
         command,
         env=child_environment(subject),
-        cwd=statemachine.LAMBDAS_DIR,
+        cwd=manifest.LAMBDAS_DIR,
         capture_output=True,
         text=True,
         check=False,
@@ -798,7 +798,7 @@ def render_paths(runs: Sequence[PathRun]) -> str:
         "transitions = *StateEntered events; Lambda invocations = LambdaFunctionScheduled + TaskScheduled",
         "(resourceType lambda) in the history, cross-checked with InProcessLambdas and moto's lambda:Invoke",
         "calls (✓ = all three agree). decision API = owner's GET of the link + POST of the decision, outside",
-        "the state machine. Handler API calls count calls made from lambdas/handlers/ code only.",
+        "the state machine. Handler API calls count calls made from lambdas/lakegate/handlers/ code only.",
     ]
     for path in PATHS:
         path_runs = [run for run in runs if run.path == path]

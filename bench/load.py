@@ -1,6 +1,6 @@
 """Section 4 of the benchmark: LOAD. 200 requests at once against the sandbox, and the emulator's own pace.
 
-Each part starts its own sandbox as a user does (``python -m sandbox --port P --web-port W`` on free
+Each part starts its own sandbox as a user does (``python -m lakegate_sandbox --port P --web-port W`` on free
 loopback ports, in a subprocess, with no ``AWS_*`` / ``MOTO_*`` variables inherited), so nothing of
 the benchmark's own moto runs (sections 1 and 2) is shared with it, and stops it afterwards. All
 traffic goes to 127.0.0.1. Every loop is bounded in count and time.
@@ -69,7 +69,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 
-from sandbox.process import SandboxProcess, sandbox_process
+from lakegate_sandbox.process import SandboxProcess, sandbox_process
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 200

@@ -7,7 +7,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from lakegate.ledger import Ledger
+from lakegate.ledger.store import Ledger
 from lakegate_cli import audit_access
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.decision_trail import CSV_COLUMNS, TABLE_COLUMNS, matching, trail

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import ClientError
 
-import statemachine
+from lakegate.core import manifest
 from lakegate_cli.errors import AWS_UNREACHABLE, USAGE, CliError
 
 if TYPE_CHECKING:
@@ -59,8 +59,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         "--settings-parameter",
         default=argparse.SUPPRESS,
         metavar="NAME",
-        help="SSM parameter holding lakegate's settings "
-        f"(default: {statemachine.CENTRAL_SETTINGS_PARAMETER})",
+        help=f"SSM parameter holding lakegate's settings (default: {manifest.CENTRAL_SETTINGS_PARAMETER})",
     )
 
 
@@ -86,7 +85,7 @@ def connection_options(args: argparse.Namespace) -> ConnectionOptions:
         profile=given["profile"] or None,
         region=given["region"] or None,
         endpoint_url=endpoint,
-        settings_parameter=given["settings_parameter"] or statemachine.CENTRAL_SETTINGS_PARAMETER,
+        settings_parameter=given["settings_parameter"] or manifest.CENTRAL_SETTINGS_PARAMETER,
     )
 
 
@@ -179,8 +178,8 @@ class CentralSettings:
 
 def load_settings(connection: Connection) -> CentralSettings:
     """Read the central settings parameter; a missing one is a one-line error saying what to do."""
-    optional = {key: "" for key in statemachine.OPTIONAL_CENTRAL_SETTINGS_KEYS}
-    required = tuple(key for key in statemachine.CENTRAL_SETTINGS_KEYS if key not in optional)
+    optional = {key: "" for key in manifest.OPTIONAL_CENTRAL_SETTINGS_KEYS}
+    required = tuple(key for key in manifest.CENTRAL_SETTINGS_KEYS if key not in optional)
     values = read_settings(connection, required, optional=optional)
     return CentralSettings(**values)
 

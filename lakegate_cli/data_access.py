@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lakegate.ledger import Status, timestamp
-from lakegate.people import person_for, role_account, role_arn_of, role_name
+from lakegate.core.people import person_for, role_account, role_arn_of, role_name
+from lakegate.ledger.store import Status, timestamp
 
 GET_DATA_ACCESS = "GetDataAccess"
 START_QUERY_EXECUTION = "StartQueryExecution"

@@ -13,7 +13,7 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from lakegate.approval_links import APPROVE, DENY, owner_request_path
+from lakegate.approvals.links import APPROVE, DENY, owner_request_path
 from lakegate_cli.connection import Connection, add_connection_options, connect, read_settings
 from lakegate_cli.errors import FAILED, USAGE, CliError
 from lakegate_cli.render import add_json_option, print_json, wants_json

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lakegate.grants import Grant
-from lakegate.ledger import Status
-from lakegate.people import person_for
+from lakegate.core.people import person_for
+from lakegate.ledger.store import Status
+from lakegate.workflow.grants import Grant
 
 # Flat columns, in the order CSV evidence lists them.
 CSV_COLUMNS = (

@@ -336,7 +336,7 @@ def default_permissions_check(lake: Mapping[str, Any] | Refused) -> Check:
 
 def data_owner_check(catalog: Sequence[Mapping[str, Any]] | Refused) -> Check:
     """Whether the catalog has databases lakegate can take requests for (a valid ``data_owner``)."""
-    from lakegate.catalog import DATA_OWNER  # loads Powertools: only when doctor runs
+    from lakegate.catalog.reader import DATA_OWNER  # loads Powertools: only when doctor runs
 
     name, title = "data_owner", "data owners"
     if isinstance(catalog, Refused):
@@ -463,7 +463,7 @@ def _iam_only(defaults: Any) -> bool:
 
 
 def _data_owner(database: Mapping[str, Any]) -> str:
-    from lakegate.catalog import DATA_OWNER
+    from lakegate.catalog.reader import DATA_OWNER
 
     return str((database.get("Parameters") or {}).get(DATA_OWNER) or "").strip()
 

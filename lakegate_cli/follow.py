@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lakegate.grants import Grant
-from lakegate.ledger import SYSTEM_ACTOR, Ledger
+from lakegate.ledger.store import SYSTEM_ACTOR, Ledger
+from lakegate.workflow.grants import Grant
 from lakegate_cli.errors import FAILED, CliError
 from lakegate_cli.workflow import public_record
 

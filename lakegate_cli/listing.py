@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from lakegate.ledger import Ledger, Status
+from lakegate.ledger.store import Ledger, Status
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.render import add_json_option, print_json, table, wants_json
 

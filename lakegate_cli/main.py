@@ -20,12 +20,12 @@ from lakegate_cli import audit, decide, doctor, listing, request, status
 from lakegate_cli.connection import add_connection_options
 from lakegate_cli.errors import FAILED, INTERRUPTED, USAGE, CliError, from_aws_error
 from lakegate_cli.render import add_json_option, print_json, wants_json
-from sandbox import cli as sandbox_cli
+from lakegate_sandbox import cli as sandbox_cli
 
 Subparsers = Any  # argparse's _SubParsersAction, private in typeshed's eyes
 Register = Callable[[Subparsers], None]
 
-# The command groups, in the order `lakegate --help` lists them; `sandbox.cli.register` joins them.
+# The command groups, in the order `lakegate --help` lists them; `lakegate_sandbox.cli.register` joins them.
 COMMANDS: list[Register] = [
     request.register,
     status.register,

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lakegate.ledger import Status
-from lakegate.people import person_for
+from lakegate.core.people import person_for
+from lakegate.ledger.store import Status
 
 if TYPE_CHECKING:
     from mypy_boto3_lakeformation import LakeFormationClient
@@ -131,7 +131,7 @@ def _all_permissions(lakeformation: LakeFormationClient) -> Iterator[Mapping[str
 
 
 def describe(key: ResourceKey) -> str:
-    """A resource as a person reads it, as ``lakegate.grants.describe_resource`` words it."""
+    """A resource as a person reads it, as ``lakegate.workflow.grants.describe_resource`` words it."""
     kind, database, table, columns = key
     if kind == "database":
         return f"database {database}"

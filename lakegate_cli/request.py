@@ -6,11 +6,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from lakegate.access_request import AccessRequest, parse_request
-from lakegate.errors import InvalidRequest
-from lakegate.ledger import Ledger
-from lakegate.request_submission import Submission, TooManyAttempts, execution_input
-from lakegate.request_submission import submit as submit_request
+from lakegate.core.errors import InvalidRequest
+from lakegate.ledger.store import Ledger
+from lakegate.requests.model import AccessRequest, parse_request
+from lakegate.requests.submission import Submission, TooManyAttempts, execution_input
+from lakegate.requests.submission import submit as submit_request
 from lakegate_cli.connection import CentralSettings, add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, INTERRUPTED, USAGE, CliError
 from lakegate_cli.follow import DEFAULT_TIMEOUT_SECONDS, follow, outcome_line
@@ -159,7 +159,7 @@ def validate(payload: dict[str, Any]) -> AccessRequest:
 def submit(
     request: AccessRequest, *, settings: CentralSettings, sfn: SFNClient, ledger: Ledger
 ) -> Submission:
-    """Start the request unless the same one is still in progress (``lakegate.request_submission``)."""
+    """Start the request unless the same one is still in progress (``lakegate.requests.submission``)."""
     try:
         return submit_request(request, state_machine_arn=settings.state_machine_arn, sfn=sfn, ledger=ledger)
     except TooManyAttempts as error:

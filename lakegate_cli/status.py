@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from lakegate.grants import Grant
-from lakegate.ledger import Ledger
-from lakegate.request_submission import describe_execution, execution_arn
+from lakegate.ledger.store import Ledger
+from lakegate.requests.submission import describe_execution, execution_arn
+from lakegate.workflow.grants import Grant
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, CliError
 from lakegate_cli.render import add_json_option, details, print_json, table, wants_json

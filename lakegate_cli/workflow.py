@@ -1,4 +1,4 @@
-"""Ledger records as the CLI shows them (executions named after requests: ``lakegate.request_submission``)."""
+"""Ledger records as the CLI shows them (executions named after requests: ``requests.submission``)."""
 
 from __future__ import annotations
 

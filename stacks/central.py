@@ -18,7 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-import statemachine
+from lakegate.core import manifest
 from stacks import permissions
 from stacks.audit_role import AuditRole
 from stacks.central_settings import CentralSettings
@@ -60,7 +60,7 @@ _RETENTION = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 
-# What the function code does to the ledger (lambdas/lakegate/ledger.py): single-item reads (also after a
+# What the function code does to the ledger (lakegate/ledger/store.py): single-item reads (also after a
 # conditional write that did not apply) and conditional updates; only evaluate_request creates requests.
 LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
 # The portal never creates a request (evaluate_request does, in the workflow it starts): it lists requests
@@ -128,7 +128,7 @@ class CentralStack(Stack):
             PortalUserPool(self, "Portal", portal_url=decision_api.portal_url) if config.portal else None
         )
         portal_environment = (
-            {statemachine.USER_POOL_CLIENT_ID: self.portal.client.user_pool_client_id} if self.portal else {}
+            {manifest.USER_POOL_CLIENT_ID: self.portal.client.user_pool_client_id} if self.portal else {}
         )
 
         # The approval-reminder state machine invokes request_approval, and request_approval starts it:
@@ -146,28 +146,28 @@ class CentralStack(Stack):
             self,
             "Functions",
             environment={
-                statemachine.LEDGER_TABLE_NAME: self.table.table_name,
-                statemachine.NOTIFICATION_TOPIC_ARN: self.topic.topic_arn,
-                statemachine.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
-                statemachine.DECISION_BASE_URL: decision_api.base_url,
-                statemachine.PRODUCER_ROLE_NAME: config.producer_role_name,
-                statemachine.PRODUCER_TOPIC_NAME: config.producer_topic_name,
-                statemachine.EVENT_BUS_NAME: self.event_bus.event_bus_name,
-                statemachine.ACCESS_DAY_SECONDS: str(statemachine.DAY_SECONDS),
-                statemachine.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
-                statemachine.REMINDER_STATE_MACHINE_ARN: reminder_arn,
-                statemachine.USER_ROLE_PREFIX: config.user_role_prefix,
+                manifest.LEDGER_TABLE_NAME: self.table.table_name,
+                manifest.NOTIFICATION_TOPIC_ARN: self.topic.topic_arn,
+                manifest.APPROVAL_TIMEOUT_SECONDS: str(config.approval_timeout_seconds),
+                manifest.DECISION_BASE_URL: decision_api.base_url,
+                manifest.PRODUCER_ROLE_NAME: config.producer_role_name,
+                manifest.PRODUCER_TOPIC_NAME: config.producer_topic_name,
+                manifest.EVENT_BUS_NAME: self.event_bus.event_bus_name,
+                manifest.ACCESS_DAY_SECONDS: str(manifest.DAY_SECONDS),
+                manifest.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
+                manifest.REMINDER_STATE_MACHINE_ARN: reminder_arn,
+                manifest.USER_ROLE_PREFIX: config.user_role_prefix,
                 **portal_environment,
             },
-            keys=[spec.key for spec in statemachine.FUNCTIONS if config.portal or spec.key != "portal"],
+            keys=[spec.key for spec in manifest.FUNCTIONS if config.portal or spec.key != "portal"],
             role_names={"request_approval": config.approval_publisher_role_name},
             # The state machines invoke the functions, so they exist only after them: the expiry state
             # machine invokes the revoke function; the access-request one (which the portal starts) the
             # workflow functions.
             deferred_environment=(
-                statemachine.EXPIRY_STATE_MACHINE_ARN,
-                statemachine.REVOKE_FUNCTION_NAME,
-                statemachine.STATE_MACHINE_ARN,
+                manifest.EXPIRY_STATE_MACHINE_ARN,
+                manifest.REVOKE_FUNCTION_NAME,
+                manifest.STATE_MACHINE_ARN,
             ),
             log_retention=retention,
         )
@@ -190,18 +190,14 @@ class CentralStack(Stack):
             "ExpiryWorkflow",
             functions=self.functions,
             log_retention=retention,
-            definition=statemachine.ACCESS_EXPIRY,
+            definition=manifest.ACCESS_EXPIRY,
             log_name="AccessExpiry",
         )
         self.expiry_state_machine: sfn.StateMachine = expiry.state_machine
-        functions.set_deferred(
-            statemachine.EXPIRY_STATE_MACHINE_ARN, self.expiry_state_machine.state_machine_arn
-        )
-        functions.set_deferred(
-            statemachine.REVOKE_FUNCTION_NAME, self.functions["revoke_access"].function_name
-        )
+        functions.set_deferred(manifest.EXPIRY_STATE_MACHINE_ARN, self.expiry_state_machine.state_machine_arn)
+        functions.set_deferred(manifest.REVOKE_FUNCTION_NAME, self.functions["revoke_access"].function_name)
         if config.portal:
-            functions.set_deferred(statemachine.STATE_MACHINE_ARN, self.state_machine.state_machine_arn)
+            functions.set_deferred(manifest.STATE_MACHINE_ARN, self.state_machine.state_machine_arn)
         functions.check_deferred()
         if self.portal is not None:
             self.portal_routes, self.portal_app_routes = decision_api.route_portal(
@@ -214,7 +210,7 @@ class CentralStack(Stack):
             "ReminderWorkflow",
             functions=self.functions,
             log_retention=retention,
-            definition=statemachine.ACCESS_REMINDER,
+            definition=manifest.ACCESS_REMINDER,
             log_name="ApprovalReminder",
             state_machine_name=reminder_name,
         )
@@ -376,7 +372,7 @@ class CentralStack(Stack):
         for key, function in self.functions.items():
             self.table.grant(function, *_LEDGER_ACTIONS_BY_FUNCTION.get(key, LEDGER_ACTIONS))
             self.key.grant(function, *KEY_ACTIONS)
-            if statemachine.EVENT_BUS_NAME in statemachine.FUNCTIONS_BY_KEY[key].environment:
+            if manifest.EVENT_BUS_NAME in manifest.FUNCTIONS_BY_KEY[key].environment:
                 self.status_events.grant_put(function)
 
         permissions.allow_catalog_read(self.roles["evaluate_request"], permissions.CATALOG_READ_ACTIONS)

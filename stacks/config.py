@@ -19,7 +19,7 @@ from typing import Any
 
 from constructs import Construct
 
-from lakegate.datazone_rules import RulesError, compact_json
+from lakegate.datazone.rules import RulesError, compact_json
 
 # Where relative paths in the context (datazone_rules_file) start: the app directory, next to cdk.json.
 APP_DIR = Path(__file__).resolve().parents[1]

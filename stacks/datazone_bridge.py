@@ -19,13 +19,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lakegate.datazone_rules import parse_rules_json
+from lakegate.datazone.rules import parse_rules_json
 from stacks import permissions
 from stacks.nag import acknowledge
 from stacks.rule_function import RuleFunction
 
-APPROVAL_HANDLER = "handlers.approve_subscription_requests.handler"
-FULFILMENT_HANDLER = "handlers.fulfil_s3_subscriptions.handler"
+APPROVAL_HANDLER = "lakegate.handlers.approve_subscription_requests.handler"
+FULFILMENT_HANDLER = "lakegate.handlers.fulfil_s3_subscriptions.handler"
 REQUEST_EVENTS = ("Subscription Request Created",)
 SUBSCRIPTION_EVENTS = ("Subscription Created", "Subscription Cancelled", "Subscription Revoked")
 # The Service Authorization Reference lists no resource type for any of these actions (its only DataZone

@@ -17,7 +17,7 @@ from constructs import Construct
 from stacks.nag import acknowledge
 
 REQUEST_PATH = "/requests/{request_id}"
-# Owners deciding with their AWS identity (`lakegate approve` / `deny`); lambdas/lakegate/approval_links.py
+# Owners deciding with their AWS identity (`lakegate approve` / `deny`); lambdas/lakegate/approvals/links.py
 # names the same prefix for the function and the CLI.
 
 # The request portal (one function): the sign-in page, sign-in calls and static assets are public; every

@@ -1,4 +1,4 @@
-"""The workflow's Lambda functions, one per ``statemachine.FUNCTIONS`` spec, each with its own role."""
+"""The workflow's Lambda functions, one per ``manifest.FUNCTIONS`` spec, each with its own role."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-import statemachine
+from lakegate.core import manifest
 from stacks.nag import acknowledge
 
 SERVICE_NAME = "lakegate"
@@ -21,7 +21,7 @@ SERVICE_NAME = "lakegate"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
 # The one place the Powertools version is stated: the exact pin the tests install and run.
-LAMBDA_REQUIREMENTS = statemachine.LAMBDAS_DIR / "requirements.txt"
+LAMBDA_REQUIREMENTS = manifest.LAMBDAS_DIR / "requirements.txt"
 POWERTOOLS_DISTRIBUTION = "aws-lambda-powertools"
 # ``name[extras]==version``, an optional comment after it: the only form the layer can be chosen by.
 _EXACT_PIN = re.compile(r"^[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*==\s*(?P<version>[0-9][0-9A-Za-z.]*)\s*(?:#.*)?$")
@@ -68,7 +68,7 @@ _TIMEOUTS = {"grant_access": Duration.seconds(60)}
 def lambdas_asset() -> lambda_.Code:
     """The one code asset of every lakegate function: ``lambdas/`` (the same exclusions, so one hash)."""
     return lambda_.Code.from_asset(
-        str(statemachine.LAMBDAS_DIR), exclude=["__pycache__", "*.pyc", "requirements.txt"]
+        str(manifest.LAMBDAS_DIR), exclude=["__pycache__", "*.pyc", "requirements.txt"]
     )
 
 
@@ -108,15 +108,15 @@ class WorkflowFunctions(Construct):
         keys: Collection[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        specs = [spec for spec in statemachine.FUNCTIONS if keys is None or spec.key in keys]
-        unknown_keys = set(keys or ()) - set(statemachine.FUNCTIONS_BY_KEY)
+        specs = [spec for spec in manifest.FUNCTIONS if keys is None or spec.key in keys]
+        unknown_keys = set(keys or ()) - set(manifest.FUNCTIONS_BY_KEY)
         if unknown_keys:
             raise ValueError(f"unknown functions: {', '.join(sorted(unknown_keys))}")
         self._deferred = {
             (spec.key, name) for spec in specs for name in spec.environment if name in deferred_environment
         }
         role_names = role_names or {}
-        unknown_roles = set(role_names) - set(statemachine.FUNCTIONS_BY_KEY)
+        unknown_roles = set(role_names) - set(manifest.FUNCTIONS_BY_KEY)
         if unknown_roles:
             raise ValueError(f"role names given for unknown functions: {', '.join(sorted(unknown_roles))}")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import statemachine
+from lakegate.core import manifest
 from stacks import permissions
 
 EVERY_FUNCTION = "every function"
 EVERY_STATE_MACHINE = "every state machine"
-_GRANT = statemachine.FUNCTIONS_BY_KEY["grant_access"].handler
-_REVOKE = statemachine.FUNCTIONS_BY_KEY["revoke_access"].handler
+_GRANT = manifest.FUNCTIONS_BY_KEY["grant_access"].handler
+_REVOKE = manifest.FUNCTIONS_BY_KEY["revoke_access"].handler
 _LAKE_FORMATION_SHARING = (
     "Lake Formation's cross-account grants and revokes: Lake Formation shares the catalog item with the "
     "other account through an AWS RAM share it creates and names itself, and may edit the Data Catalog's "
@@ -32,7 +32,7 @@ class IndirectPermission:
 
     holders: tuple[
         str, ...
-    ]  # handlers (``handlers.grant_access.handler``), EVERY_FUNCTION, EVERY_STATE_MACHINE
+    ]  # handlers (``lakegate.handlers.grant_access.handler``), EVERY_FUNCTION, EVERY_STATE_MACHINE
     actions: tuple[str, ...]
     reason: str
 

@@ -13,7 +13,7 @@ from stacks.nag import acknowledge
 from stacks.permissions import CATALOG_ARN, _finding, _glue_arn
 from stacks.rule_function import RuleFunction
 
-HANDLER = "handlers.accept_invitations.handler"
+HANDLER = "lakegate.handlers.accept_invitations.handler"
 
 
 def invitations_from(central_account_id: str) -> str:

@@ -13,9 +13,9 @@ from constructs import Construct
 from stacks.nag import acknowledge
 from stacks.rule_function import RuleFunction
 
-HANDLER = "handlers.report_stale_invitations.handler"
+HANDLER = "lakegate.handlers.report_stale_invitations.handler"
 # How often the report runs; the function notifies once per invitation per day from it (see
-# lambdas/lakegate/stale_invitations.py), so it is passed to the function too.
+# lambdas/lakegate/sharing/stale_invitations.py), so it is passed to the function too.
 REPORT_EVERY = Duration.hours(1)
 
 

@@ -16,7 +16,7 @@ from constructs import Construct, IConstruct
 from stacks.nag import acknowledge
 
 CATALOG_READ_ACTIONS = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables")
-# The calls lakegate makes (lambdas/lakegate/grant_access.py, revoke_access.py): one grant or revoke per
+# The calls lakegate makes (lakegate/workflow/grant_access.py, revoke_access.py): one grant or revoke per
 # call; grant_access revokes to undo a half-made grant.
 LAKE_FORMATION_REVOKE_ACTIONS = ("lakeformation:RevokePermissions",)
 LAKE_FORMATION_GRANT_ACTIONS = ("lakeformation:GrantPermissions", "lakeformation:RevokePermissions")

@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-import statemachine
+from lakegate.core import manifest
 from stacks.nag import acknowledge
 
 
@@ -20,7 +20,7 @@ class AccessRequestWorkflow(Construct):
 
         Execution data would carry task tokens (and request details) into the logs, so it stays out.
         The state machine's role may invoke exactly the functions the ASL names. ``definition`` says
-        which ASL file (the access-request workflow unless told otherwise; ``statemachine.ACCESS_EXPIRY``
+        which ASL file (the access-request workflow unless told otherwise; ``manifest.ACCESS_EXPIRY``
         for the access-expiry one), ``log_name`` ends its log group's name, ``state_machine_name`` fixes its
     name (for a state machine whose ARN a function it invokes must know: the approval-reminder one).
     """
@@ -32,7 +32,7 @@ class AccessRequestWorkflow(Construct):
         *,
         functions: Mapping[str, lambda_.IFunction],
         log_retention: logs.RetentionDays,
-        definition: statemachine.Definition = statemachine.ACCESS_REQUEST,
+        definition: manifest.Definition = manifest.ACCESS_REQUEST,
         log_name: str = "AccessRequest",
         state_machine_name: str | None = None,
     ) -> None:

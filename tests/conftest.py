@@ -1,6 +1,6 @@
 """Shared fixtures: dummy AWS credentials per test, moto, clients, the ledger and a Lambda context.
 
-Also the recording of every AWS call the functions make (``offline.call_recorder``) into a file of this
+Also the recording of every AWS call the functions make (``call_recorder``) into a file of this
 session, for the IAM coverage check in tests/iam, which runs last.
 """
 
@@ -18,10 +18,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lakegate.ledger import Ledger
-from offline import call_recorder
-from offline.in_process_lambda import LambdaContext
-from offline.mesh import REGION, create_ledger_table
+from lakegate.ledger.store import Ledger
+from lakegate_offline import call_recorder
+from lakegate_offline.in_process_lambda import LambdaContext
+from lakegate_offline.mesh import REGION, create_ledger_table
 
 LEDGER_TABLE = "lakegate-ledger-test"
 # Tests whose functions' calls the IAM coverage check reads, and the marker of that check.

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from lakegate_cli.main import main
-from offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
-from offline.sample_catalog import load_sample_catalog
+from lakegate_offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate_offline.sample_catalog import load_sample_catalog
 from tests.conftest import dummy_aws_credentials
 
 

@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 import pytest
 
-import statemachine
-from lakegate.grants import Grant
-from lakegate.ledger import Ledger, Status
-from offline.mesh import REGION, create_ledger_table
+from lakegate.core import manifest
+from lakegate.ledger.store import Ledger, Status
+from lakegate.workflow.grants import Grant
+from lakegate_offline.mesh import REGION, create_ledger_table
 from tests.cli.conftest import Cli
 
 pytestmark = pytest.mark.integration
@@ -100,7 +100,7 @@ def auto_shared(ledger: Ledger, request_id: str, fields: dict[str, Any], at: dat
 def central(aws: None) -> Ledger:
     """The central settings parameter (with the role-name convention) and a ledger of three requests."""
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER,
         Type="String",
         Value=json.dumps(
             {

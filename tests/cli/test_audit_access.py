@@ -19,8 +19,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-import statemachine
-from lakegate.ledger import Ledger, Status
+from lakegate.core import manifest
+from lakegate.ledger.store import Ledger, Status
 from lakegate_cli import audit_access
 from lakegate_cli.data_access import (
     DataAccess,
@@ -37,7 +37,8 @@ from lakegate_cli.data_access import (
     select,
 )
 from tests.cli.conftest import Cli
-from tests.cloudtrail_records import (
+from tests.conftest import LEDGER_TABLE
+from tests.support.cloudtrail_records import (
     CONSUMER_ACCOUNT,
     REGION,
     get_data_access,
@@ -47,7 +48,6 @@ from tests.cloudtrail_records import (
     role_arn,
     start_query_execution,
 )
-from tests.conftest import LEDGER_TABLE
 
 PREFIX = "lakegate-user-"
 JDOE = role_arn(f"{PREFIX}jdoe")
@@ -561,7 +561,7 @@ def publish_settings(prefix: str = PREFIX) -> None:
         "user_role_prefix": prefix,
     }
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER,
         Type="String",
         Value=json.dumps(settings),
         Overwrite=True,

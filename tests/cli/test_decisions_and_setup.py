@@ -13,11 +13,11 @@ from typing import Any
 import boto3
 import pytest
 
-import statemachine
+from lakegate.core import manifest
 from lakegate_cli.connection import connect, load_settings
 from lakegate_cli.errors import CliError
 from lakegate_cli.main import build_parser
-from offline.mesh import REGION
+from lakegate_offline.mesh import REGION
 from tests.cli.conftest import Cli
 
 pytestmark = pytest.mark.integration
@@ -66,7 +66,7 @@ def decision_api() -> Iterator[DecisionApiDouble]:
         thread.join()
 
 
-def publish_settings(owner_decision_url: str, name: str = statemachine.CENTRAL_SETTINGS_PARAMETER) -> None:
+def publish_settings(owner_decision_url: str, name: str = manifest.CENTRAL_SETTINGS_PARAMETER) -> None:
     """The central settings parameter as the stack writes it, pointing at ``owner_decision_url``."""
     settings = {
         "state_machine_arn": f"arn:aws:states:{REGION}:123456789012:stateMachine:lakegate-access-request",
@@ -249,7 +249,7 @@ def test_without_the_settings_parameter_every_command_exits_3_with_one_line(
 
     assert (result.code, result.out) == (3, "")
     assert result.err == (
-        f"lakegate: no lakegate settings in SSM parameter {statemachine.CENTRAL_SETTINGS_PARAMETER} "
+        f"lakegate: no lakegate settings in SSM parameter {manifest.CENTRAL_SETTINGS_PARAMETER} "
         f"({REGION}): deploy the central stack (cdk deploy LakegateCentral) or start the sandbox "
         "(make sandbox), and point lakegate at it with --profile/--region or --endpoint-url\n"
     )
@@ -285,7 +285,7 @@ def test_an_owner_needs_only_the_owner_decision_url_in_the_settings_parameter(
 ) -> None:
     # What a producer account could hold: where the decision API is, and nothing else.
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER,
         Type="String",
         Value=json.dumps({"owner_decision_url": decision_api.url}),
     )
@@ -308,14 +308,14 @@ def test_the_settings_parameter_can_be_named_and_json_errors_are_documents(aws: 
 
 def test_settings_missing_a_key_are_refused_naming_it(aws: None, cli: Cli) -> None:
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER, Type="String", Value=json.dumps({"ledger_table": "t"})
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER, Type="String", Value=json.dumps({"ledger_table": "t"})
     )
 
     result = cli("list")
 
     assert result.code == 3
     assert result.err == (
-        f"lakegate: SSM parameter {statemachine.CENTRAL_SETTINGS_PARAMETER} does not hold lakegate's "
+        f"lakegate: SSM parameter {manifest.CENTRAL_SETTINGS_PARAMETER} does not hold lakegate's "
         "settings (missing state_machine_arn, decision_api_url, owner_decision_url, notification_topic_arn); "
         "deploy the central stack again, or pass the right --settings-parameter\n"
     )
@@ -331,11 +331,9 @@ def test_the_settings_carry_the_per_user_role_prefix_and_older_ones_load_without
 ) -> None:
     publish_settings("https://owners.example")
     ssm = boto3.client("ssm", region_name=REGION)
-    settings = json.loads(
-        ssm.get_parameter(Name=statemachine.CENTRAL_SETTINGS_PARAMETER)["Parameter"]["Value"]
-    )
+    settings = json.loads(ssm.get_parameter(Name=manifest.CENTRAL_SETTINGS_PARAMETER)["Parameter"]["Value"])
     ssm.put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER,
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER,
         Type="String",
         Value=json.dumps({**settings, **written}),
         Overwrite=True,

@@ -17,10 +17,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-import statemachine
+from lakegate.core import manifest
 from lakegate_cli import doctor
 from lakegate_cli.connection import Connection
-from offline.mesh import CENTRAL_ACCOUNT, PRODUCER_ACCOUNT, REGION
+from lakegate_offline.mesh import CENTRAL_ACCOUNT, PRODUCER_ACCOUNT, REGION
 from tests.cli.conftest import Cli, CliResult
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,7 @@ def publish_settings() -> None:
         "user_role_prefix": "",
     }
     boto3.client("ssm", region_name=REGION).put_parameter(
-        Name=statemachine.CENTRAL_SETTINGS_PARAMETER, Type="String", Value=json.dumps(settings)
+        Name=manifest.CENTRAL_SETTINGS_PARAMETER, Type="String", Value=json.dumps(settings)
     )
 
 
@@ -283,7 +283,7 @@ def test_without_a_deployment_the_settings_are_missing_and_the_roles_cannot_be_f
     assert result.code == 1
     assert line(result, "lakegate settings").startswith(
         f"missing     lakegate settings: no lakegate settings in SSM parameter "
-        f"{statemachine.CENTRAL_SETTINGS_PARAMETER} ({REGION}): deploy the central stack"
+        f"{manifest.CENTRAL_SETTINGS_PARAMETER} ({REGION}): deploy the central stack"
     )
     assert line(result, "grant role") == (
         f"unverified  grant role: no CloudFormation stack LakegateCentral in {REGION} to read the "
@@ -432,8 +432,7 @@ def test_refused_settings_and_stack_reads_name_their_actions(
     assert result.code == 0, result.err
     checks = {check["name"]: check for check in json.loads(result.out)["checks"]}
     assert checks["settings"]["summary"] == (
-        f"could not read SSM parameter {statemachine.CENTRAL_SETTINGS_PARAMETER}: "
-        "AWS refused ssm:GetParameter"
+        f"could not read SSM parameter {manifest.CENTRAL_SETTINGS_PARAMETER}: AWS refused ssm:GetParameter"
     )
     assert checks["grant_role"]["summary"] == (
         "could not read the GrantRoleArn output of stack LakegateCentral: AWS refused "

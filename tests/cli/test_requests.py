@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from lakegate.ledger import Ledger, Status
-from lakegate.request_names import request_name
+from lakegate.ledger.store import Ledger, Status
+from lakegate.requests.names import request_name
 from lakegate_cli.request import validate
-from offline.http_api import http_api_event
-from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
+from lakegate_offline.http_api import http_api_event
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
 from tests.cli.conftest import Cli, eventually
 
 pytestmark = pytest.mark.integration

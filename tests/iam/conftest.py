@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from offline.call_recorder import LOG_VARIABLE
+from lakegate_offline.call_recorder import LOG_VARIABLE
 from tests.conftest import RECORDING_COLLECTED
 from tests.iam import authorization
 from tests.iam.checker import Checker

@@ -1,4 +1,4 @@
-"""The calls ``offline.call_recorder`` wrote, read back."""
+"""The calls ``lakegate_offline.call_recorder`` wrote, read back."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from offline.catalog_builder import create_database, create_table
-from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate_offline.catalog_builder import create_database, create_table
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
 from tests.workflow.conftest import PII, links, wait_for
 

@@ -54,7 +54,7 @@ class Templates:
         return Resource(stack, logical_id, body["Type"], body.get("Properties", {}))
 
     def functions(self, handler: str) -> list[Resource]:
-        """The Lambda functions whose ``Handler`` is ``handler`` (``handlers.grant_access.handler``)."""
+        """The Lambda functions whose ``Handler`` is ``handler`` (``lakegate.handlers.x.handler``)."""
         return [
             function
             for function in self.resources("AWS::Lambda::Function")

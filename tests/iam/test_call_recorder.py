@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 
-from offline import call_recorder
-from offline.mesh import REGION
+from lakegate_offline import call_recorder
+from lakegate_offline.mesh import REGION
 from tests.iam.recorded import read_calls
 
 
@@ -25,12 +25,12 @@ def test_only_calls_made_while_a_handler_runs_are_recorded_with_its_environment(
             sns.publish(TopicArn=event["topic"], Subject="hello", Message="a body that is not kept")
             return "sent"
 
-        wrapped = call_recorder.attributed(handler, "handlers.notify.handler", {"TOPIC_ARN": topic})
+        wrapped = call_recorder.attributed(handler, "lakegate.handlers.notify.handler", {"TOPIC_ARN": topic})
         assert wrapped({"topic": topic}, None) == "sent"
         assert inspect.unwrap(wrapped) is handler  # tests reach the module's globals through it
 
     (call,) = read_calls(log)
-    assert call.function.handler == "handlers.notify.handler"
+    assert call.function.handler == "lakegate.handlers.notify.handler"
     assert call.function.environment == {"TOPIC_ARN": topic}
     assert (call.prefix, call.operation, call.params) == ("sns", "Publish", {"TopicArn": topic})
     assert (call.principal, call.account, call.region) == (None, "123456789012", REGION)
@@ -55,7 +55,7 @@ def test_calls_with_assumed_role_credentials_name_that_role_and_its_account(
             )
             sns.list_topics()
 
-        call_recorder.attributed(handler, "handlers.approve.handler", {})(None, None)
+        call_recorder.attributed(handler, "lakegate.handlers.approve.handler", {})(None, None)
 
     assume, listing = read_calls(log)
     assert (assume.operation, assume.principal, assume.params["RoleArn"]) == ("AssumeRole", None, role_arn)
@@ -67,18 +67,18 @@ def test_a_handler_called_by_another_gets_its_own_calls(aws: None, tmp_path: Pat
     with call_recorder.writing_to(str(log)):
         sqs = boto3.client("sqs", region_name=REGION)
         inner = call_recorder.attributed(
-            lambda event, context: sqs.list_queues(), "handlers.inner.handler", {}
+            lambda event, context: sqs.list_queues(), "lakegate.handlers.inner.handler", {}
         )
 
         def outer(event: Any, context: Any) -> None:
             inner(event, context)
             sqs.create_queue(QueueName="after")
 
-        call_recorder.attributed(outer, "handlers.outer.handler", {})(None, None)
+        call_recorder.attributed(outer, "lakegate.handlers.outer.handler", {})(None, None)
 
     assert [(call.function.handler, dict(call.params)) for call in read_calls(log)] == [
-        ("handlers.inner.handler", {}),
-        ("handlers.outer.handler", {"QueueName": "after"}),
+        ("lakegate.handlers.inner.handler", {}),
+        ("lakegate.handlers.outer.handler", {"QueueName": "after"}),
     ]
 
 

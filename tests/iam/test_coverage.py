@@ -1,7 +1,7 @@
 """Every AWS call a function made in this run, against its role in the synthesized templates.
 
 These run last (the ``iam_coverage`` marker): the workflow, integration, CLI and sandbox tests before them
-have the functions make their calls, which ``offline.call_recorder`` wrote down. A call no statement
+have the functions make their calls, which ``lakegate_offline.call_recorder`` wrote down. A call no statement
 allows fails here with the function, the action and the resource, instead of as AccessDenied after deploy;
 an action a role allows that no call needed fails too, unless ``stacks/indirect_permissions.py`` says why
 it stays.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import statemachine
+from lakegate.core import manifest
 from stacks.indirect_permissions import EVERY_FUNCTION, EVERY_STATE_MACHINE, INDIRECT_PERMISSIONS, kept
 from tests.iam.checker import Checker, Finding
 from tests.iam.conftest import Recording
@@ -48,7 +48,7 @@ class DeniedOnPurpose:
 
 DENIED_ON_PURPOSE = (
     DeniedOnPurpose(
-        handler=statemachine.FUNCTIONS_BY_KEY["request_approval"].handler,
+        handler=manifest.FUNCTIONS_BY_KEY["request_approval"].handler,
         action="sts:AssumeRole",
         resource="arn:aws:iam::333333333333:role/*",
         reason="tests/workflow/test_status_events.py asks the owner in an account that is not one of the "
@@ -151,7 +151,7 @@ def narrowed(templates: Templates, handler: str, action: str) -> Templates:
 def test_a_role_narrowed_by_one_needed_action_fails_the_check(
     checker: Checker, recording: Recording, key: str, action: str, resource: str
 ) -> None:
-    handler = statemachine.FUNCTIONS_BY_KEY[key].handler
+    handler = manifest.FUNCTIONS_BY_KEY[key].handler
     strict = Checker(narrowed(checker.templates, handler, action), checker.facts)
 
     findings = strict.check(recording.calls).findings

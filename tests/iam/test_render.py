@@ -36,7 +36,10 @@ def template(environment: dict[str, Any]) -> Templates:
         "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
         "Fn": {
             "Type": "AWS::Lambda::Function",
-            "Properties": {"Handler": "handlers.x.handler", "Environment": {"Variables": environment}},
+            "Properties": {
+                "Handler": "lakegate.handlers.x.handler",
+                "Environment": {"Variables": environment},
+            },
         },
     }
     return Templates({STACK: {"Resources": resources}})
@@ -44,7 +47,7 @@ def template(environment: dict[str, Any]) -> Templates:
 
 def renderer(environment: dict[str, Any], recorded: dict[str, str]) -> Renderer:
     templates = template(environment)
-    (function,) = templates.functions("handlers.x.handler")
+    (function,) = templates.functions("lakegate.handlers.x.handler")
     world = world_of(function, recorded, partition="aws", region="us-east-1", account="123456789012")
     return Renderer(templates, world)
 

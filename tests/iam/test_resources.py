@@ -11,7 +11,7 @@ from tests.iam.recorded import RecordedCall, RecordedFunction
 from tests.iam.resources import TASK_TOKEN_ISSUER, Access, DerivationError, accesses
 
 FACTS = authorization.load()
-FUNCTION = RecordedFunction(id="1", handler="handlers.x.handler")
+FUNCTION = RecordedFunction(id="1", handler="lakegate.handlers.x.handler")
 
 
 def call(prefix: str, operation: str, service: str | None = None, **params: Any) -> RecordedCall:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tests.infra.readme_commands import readme_variants
 from tests.infra.synth import Variant
 
-# The offline mesh's accounts (offline/mesh.py): the central account is moto's default one.
+# The offline mesh's accounts (lakegate_offline/mesh.py): the central account is moto's default one.
 CENTRAL_ACCOUNT = "123456789012"
 PRODUCER_ACCOUNT = "222222222222"
 MINIMAL_ACCOUNT = "210987654321"

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
-import statemachine
+from lakegate.core import manifest
 from stacks.functions import function_construct_id
 from tests.infra.synth import SynthesizedStack
 
@@ -33,7 +33,7 @@ def state_machine_role(state_machine: str) -> str:
 
 
 def function_path(key: str) -> str:
-    """The construct path of the workflow function of the ``statemachine.FUNCTIONS`` spec ``key``."""
+    """The construct path of the workflow function of the ``manifest.FUNCTIONS`` spec ``key``."""
     return f"Functions/{function_construct_id(key)}"
 
 
@@ -53,8 +53,8 @@ def role_id(stack: SynthesizedStack, key: str) -> str:
 
 
 def function_keys(stack: SynthesizedStack) -> set[str]:
-    """The keys of the ``statemachine.FUNCTIONS`` specs whose function the stack builds."""
-    return {key for key in statemachine.FUNCTIONS_BY_KEY if stack.has(function_path(key))}
+    """The keys of the ``manifest.FUNCTIONS`` specs whose function the stack builds."""
+    return {key for key in manifest.FUNCTIONS_BY_KEY if stack.has(function_path(key))}
 
 
 def construct_paths(stack: SynthesizedStack) -> list[str]:

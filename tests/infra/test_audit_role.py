@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-import statemachine
+from lakegate.core import manifest
 from tests.infra.app_context import CENTRAL_ACCOUNT, FULL
 from tests.infra.cfn import AUDIT_ROLE, KEY, SETTINGS, TABLE, as_list, render, statements_of
 from tests.infra.synth import SynthesizedStack
@@ -49,7 +49,7 @@ def test_the_role_may_read_the_ledger_settings_cloudtrail_and_lake_formation_per
     table = f"<{central.id(TABLE)}.Arn>"
     settings = central.id(SETTINGS)
     parameter = central.resources[settings]["Properties"]
-    assert parameter["Name"] == statemachine.CENTRAL_SETTINGS_PARAMETER
+    assert parameter["Name"] == manifest.CENTRAL_SETTINGS_PARAMETER
     assert allowed == {
         "dynamodb:Scan": {table},
         "dynamodb:GetItem": {table},

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-import statemachine
+from lakegate.core import manifest
 from stacks.app_factory import CENTRAL_STACK, PRODUCER_STACK
 from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, PRODUCER_ACCOUNT, PROJECT_TOPIC_ARN
 from tests.infra.cfn import (
@@ -39,7 +39,7 @@ from tests.infra.synth import Assembly, SynthesizedStack
 
 pytestmark = pytest.mark.infra
 
-WORKFLOW_FUNCTIONS = sorted(statemachine.PLACEHOLDERS.values())
+WORKFLOW_FUNCTIONS = sorted(manifest.PLACEHOLDERS.values())
 # Where the FULL variant deploys the central stack, as ARNs name it.
 REGION_AND_ACCOUNT = f"{FULL.region}:{CENTRAL_ACCOUNT}"
 
@@ -103,9 +103,9 @@ def test_every_key_rotates(assemblies: dict[str, Assembly]) -> None:
 # --- functions built from their specs --------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", statemachine.FUNCTIONS, ids=lambda spec: spec.key)
+@pytest.mark.parametrize("spec", manifest.FUNCTIONS, ids=lambda spec: spec.key)
 def test_function_has_its_specs_handler_and_exactly_its_environment(
-    spec: statemachine.FunctionSpec, central: SynthesizedStack
+    spec: manifest.FunctionSpec, central: SynthesizedStack
 ) -> None:
     properties = function_properties(central, spec.key)
 
@@ -122,7 +122,7 @@ def test_function_has_its_specs_handler_and_exactly_its_environment(
 def test_environment_values_come_from_the_right_resources(central: SynthesizedStack) -> None:
     values = {
         key: function_properties(central, key)["Environment"]["Variables"]
-        for key in statemachine.FUNCTIONS_BY_KEY
+        for key in manifest.FUNCTIONS_BY_KEY
     }
 
     assert values["evaluate_request"]["LEDGER_TABLE_NAME"] == {"Ref": central.id(TABLE)}
@@ -143,14 +143,14 @@ def test_functions_use_the_powertools_layer_from_aws_public_parameter(central: S
         if str(parameter["Default"]).startswith(POWERTOOLS_PARAMETERS)
     ]
     assert len(layer_parameters) == 1
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         assert function_properties(central, key)["Layers"] == [{"Ref": layer_parameters[0]}]
 
 
 def test_each_function_has_its_own_role_without_managed_policies(
     central: SynthesizedStack, central_template: Template
 ) -> None:
-    roles = {key: function_properties(central, key)["Role"] for key in statemachine.FUNCTIONS_BY_KEY}
+    roles = {key: function_properties(central, key)["Role"] for key in manifest.FUNCTIONS_BY_KEY}
 
     assert len({render(role, central) for role in roles.values()}) == len(roles)
     for role in central_template.find_resources("AWS::IAM::Role").values():
@@ -159,7 +159,7 @@ def test_each_function_has_its_own_role_without_managed_policies(
 
 def test_each_function_writes_only_to_its_own_log_group(central: SynthesizedStack) -> None:
     resources = central.resources
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         log_group = function_properties(central, key)["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[log_group]["Properties"]["RetentionInDays"] == 90
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
@@ -236,7 +236,7 @@ def test_the_approval_publisher_may_assume_only_the_listed_producers_role(centra
         f"arn:aws:iam::{PRODUCER_ACCOUNT}:role/ProducerWorkflowRole"
     }
     assert central.resources[publisher]["Properties"]["RoleName"] == "LakegateApprovalPublisher"
-    for key in statemachine.FUNCTIONS_BY_KEY.keys() - {"request_approval"}:
+    for key in manifest.FUNCTIONS_BY_KEY.keys() - {"request_approval"}:
         assert "sts:AssumeRole" not in actions_of(central, role_id(central, key))
 
 
@@ -288,7 +288,7 @@ def test_only_the_concluding_and_revoking_functions_may_publish_to_consumers(
     central: SynthesizedStack,
 ) -> None:
     topic = f"<{central.id(TOPIC)}>"
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         published = resources_for(central, role_id(central, key), "sns:Publish")
         notifies = key in ("conclude_request", "record_failure", "revoke_access")
         assert published == ({topic} if notifies else set())
@@ -298,7 +298,7 @@ def test_functions_may_read_and_update_single_ledger_items_only_evaluation_creat
     central: SynthesizedStack,
 ) -> None:
     table = f"<{central.id(TABLE)}.Arn>"
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         dynamodb_actions = {
             a for a in actions_of(central, role_id(central, key)) if a.startswith("dynamodb:")
         }
@@ -322,7 +322,7 @@ def test_state_machine_substitutes_every_placeholder_with_its_functions_arn(
 
     assert state_machine["DefinitionSubstitutions"] == {
         placeholder: {"Fn::GetAtt": [function_id(central, key), "Arn"]}
-        for placeholder, key in statemachine.PLACEHOLDERS.items()
+        for placeholder, key in manifest.PLACEHOLDERS.items()
     }
     assert state_machine["StateMachineType"] == "STANDARD"
     assert state_machine["TracingConfiguration"] == {"Enabled": True}
@@ -351,7 +351,7 @@ def test_only_the_decision_and_portal_functions_may_answer_tasks_and_only_on_the
 ) -> None:
     state_machine = f"<{central.id(STATE_MACHINE)}>"
     deciders = ("decision_api", "portal")
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         answered = resources_for(central, role_id(central, key), "states:SendTaskSuccess")
         assert answered == ({state_machine} if key in deciders else set()), key
     # Approve and deny are both the waiting task's output: nothing fails a task or beats.
@@ -449,7 +449,7 @@ def test_central_settings_parameter_names_every_central_resource_the_cli_needs(
     central: SynthesizedStack, central_template: Template
 ) -> None:
     parameters = central_template.find_resources(
-        "AWS::SSM::Parameter", {"Properties": {"Name": statemachine.CENTRAL_SETTINGS_PARAMETER}}
+        "AWS::SSM::Parameter", {"Properties": {"Name": manifest.CENTRAL_SETTINGS_PARAMETER}}
     )
     assert len(parameters) == 1
     (parameter,) = parameters.values()
@@ -457,7 +457,7 @@ def test_central_settings_parameter_names_every_central_resource_the_cli_needs(
     (function_url_id,) = central_template.find_resources("AWS::Lambda::Url")
 
     assert parameter["Properties"]["Type"] == "String"
-    assert tuple(settings) == statemachine.CENTRAL_SETTINGS_KEYS
+    assert tuple(settings) == manifest.CENTRAL_SETTINGS_KEYS
     assert settings == {
         "state_machine_arn": f"<{central.id(STATE_MACHINE)}>",
         "ledger_table": f"<{central.id(TABLE)}>",
@@ -503,12 +503,12 @@ def test_only_the_revoke_function_may_revoke_and_only_the_decision_function_may_
     revoke_arn = f"<{function_id(central, 'revoke_access')}.Arn>"
     may_invoke = {
         key
-        for key in statemachine.FUNCTIONS_BY_KEY
+        for key in manifest.FUNCTIONS_BY_KEY
         if revoke_arn in resources_for(central, role_id(central, key), "lambda:InvokeFunction")
     }
     assert may_invoke == {"decision_api"}
     (decision,) = central_template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": "handlers.decision_api.handler"}}
+        "AWS::Lambda::Function", {"Properties": {"Handler": "lakegate.handlers.decision_api.handler"}}
     ).values()
     assert decision["Properties"]["Environment"]["Variables"]["REVOKE_FUNCTION_NAME"] == {
         "Ref": function_id(central, "revoke_access")
@@ -550,7 +550,7 @@ def test_only_grant_access_may_start_expiry_executions_and_only_on_the_expiry_st
 ) -> None:
     expiry = f"<{central.id(EXPIRY_STATE_MACHINE)}>"
     reminder = f"arn:aws:states:{REGION_AND_ACCOUNT}:stateMachine:{central.name}-ApprovalReminder"
-    for key in statemachine.FUNCTIONS_BY_KEY:
+    for key in manifest.FUNCTIONS_BY_KEY:
         started = resources_for(central, role_id(central, key), "states:StartExecution")
         expected = {
             "grant_access": {expiry},

@@ -90,7 +90,7 @@ def test_the_function_knows_the_central_account_and_how_to_name_links(
     properties = each_consumer.properties(FUNCTION)
     log_group = properties["LoggingConfig"]["LogGroup"]["Ref"]
 
-    assert properties["Handler"] == "handlers.accept_invitations.handler"
+    assert properties["Handler"] == "lakegate.handlers.accept_invitations.handler"
     assert properties["Environment"]["Variables"] == {
         "CENTRAL_ACCOUNT_ID": central_account_of(each_consumer),
         "RESOURCE_LINK_PREFIX": "shared_",

@@ -14,7 +14,7 @@ from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_logs as logs
 
-from lakegate.datazone_rules import compact_json
+from lakegate.datazone.rules import compact_json
 from stacks.app_factory import CENTRAL_STACK, build_app
 from stacks.rule_function import RuleFunction
 from tests.infra.app_context import (
@@ -55,8 +55,8 @@ LOCK_TABLE = f"{FULFILMENT}/PolicyLocks"
 # Each part's DataZone calls, in a policy of their own (IAM allows them only on "*").
 DATAZONE_POLICY = "DataZonePermissions"
 
-APPROVAL_HANDLER = "handlers.approve_subscription_requests.handler"
-FULFILMENT_HANDLER = "handlers.fulfil_s3_subscriptions.handler"
+APPROVAL_HANDLER = "lakegate.handlers.approve_subscription_requests.handler"
+FULFILMENT_HANDLER = "lakegate.handlers.fulfil_s3_subscriptions.handler"
 APPROVAL_ACTIONS = {
     "datazone:GetSubscriptionRequestDetails",
     "datazone:AcceptSubscriptionRequest",
@@ -443,7 +443,7 @@ def test_a_rule_function_needs_exactly_one_trigger(triggers: str) -> None:
         RuleFunction(
             Stack(App(), "Stack"),
             "Function",
-            handler="handlers.example.handler",
+            handler="lakegate.handlers.example.handler",
             description="example",
             environment={},
             log_retention=logs.RetentionDays.ONE_DAY,

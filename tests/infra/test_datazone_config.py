@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lakegate.datazone_rules import compact_json
+from lakegate.datazone.rules import compact_json
 from stacks.config import APP_DIR, ConfigError, LakegateConfig
 
 pytestmark = pytest.mark.infra

@@ -5,16 +5,14 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Template
 
-import statemachine
+from lakegate.core import manifest
 from tests.infra.cfn import EVENT_BUS, actions_of, function_path, resources_for, role_id, statements
 from tests.infra.synth import SynthesizedStack
 
 pytestmark = pytest.mark.infra
 
 PUBLISHERS = sorted(
-    key
-    for key, spec in statemachine.FUNCTIONS_BY_KEY.items()
-    if statemachine.EVENT_BUS_NAME in spec.environment
+    key for key, spec in manifest.FUNCTIONS_BY_KEY.items() if manifest.EVENT_BUS_NAME in spec.environment
 )
 
 
@@ -37,7 +35,7 @@ def test_each_publishing_function_is_told_the_bus_and_may_put_events_on_it_only(
         function = central.properties(function_path(key))
         role = role_id(central, key)
 
-        assert function["Environment"]["Variables"][statemachine.EVENT_BUS_NAME] == {"Ref": bus_id}
+        assert function["Environment"]["Variables"][manifest.EVENT_BUS_NAME] == {"Ref": bus_id}
         assert resources_for(central, role, "events:PutEvents") == {f"<{bus_id}.Arn>"}
         assert {action for action in actions_of(central, role) if action.startswith("events:")} == {
             "events:PutEvents"

@@ -27,7 +27,7 @@ def test_the_report_runs_hourly_with_the_threshold_and_the_consumer_topic(
             "Targets": [{"Arn": {"Fn::GetAtt": [central.id(FUNCTION), "Arn"]}, "Id": "Target0"}],
         },
     )
-    assert properties["Handler"] == "handlers.report_stale_invitations.handler"
+    assert properties["Handler"] == "lakegate.handlers.report_stale_invitations.handler"
     assert properties["Environment"]["Variables"] == {
         "NOTIFICATION_TOPIC_ARN": {"Ref": central.id(TOPIC)},
         "STALE_INVITATION_HOURS": "6",

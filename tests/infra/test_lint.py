@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import statemachine
+from lakegate.core import manifest
 from tests.infra.synth import Assembly
 
 pytestmark = pytest.mark.infra
@@ -43,10 +43,10 @@ def test_every_variants_templates_pass_cfn_lint(assemblies: dict[str, Assembly])
 def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
     arns = {
         placeholder: f"arn:aws:lambda:eu-west-1:111111111111:function:lakegate-{key}"
-        for placeholder, key in statemachine.PLACEHOLDERS.items()
+        for placeholder, key in manifest.PLACEHOLDERS.items()
     }
     definition = tmp_path / "access_request.json"
-    definition.write_text(statemachine.render_definition(arns), encoding="utf-8")
+    definition.write_text(manifest.render_definition(arns), encoding="utf-8")
     json.loads(definition.read_text(encoding="utf-8"))  # rendered placeholders keep it JSON
 
     result = subprocess.run(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-import statemachine
+from lakegate.core import manifest
 from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL
 from tests.infra.cfn import (
     EVENT_BUS,
@@ -384,15 +384,15 @@ def test_without_the_portal_there_is_no_user_pool_and_no_portal_function(
 
     assert not {resource_type for resource_type in types if resource_type.startswith("AWS::Cognito::")}
     assert not [path for path in construct_paths(minimal_central) if path.startswith("Portal/")]
-    assert function_keys(minimal_central) == set(statemachine.FUNCTIONS_BY_KEY) - {"portal"}
+    assert function_keys(minimal_central) == set(manifest.FUNCTIONS_BY_KEY) - {"portal"}
     assert not any(
-        resource["Properties"]["Handler"] == statemachine.FUNCTIONS_BY_KEY["portal"].handler
+        resource["Properties"]["Handler"] == manifest.FUNCTIONS_BY_KEY["portal"].handler
         for resource in minimal_central.resources.values()
         if resource["Type"] == "AWS::Lambda::Function"
     )
     # Only the portal was told the user pool's client and the access-request state machine.
     for environment in variables:
-        assert not {statemachine.USER_POOL_CLIENT_ID, statemachine.STATE_MACHINE_ARN} & set(environment)
+        assert not {manifest.USER_POOL_CLIENT_ID, manifest.STATE_MACHINE_ARN} & set(environment)
 
 
 def test_without_the_portal_the_api_serves_only_the_approval_links(minimal_central: SynthesizedStack) -> None:

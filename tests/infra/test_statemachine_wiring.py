@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_logs as logs
 
-import statemachine
+from lakegate.core import manifest
 from stacks.functions import WorkflowFunctions
 from tests.infra.cfn import function_keys, resources_of_type
 from tests.infra.synth import SynthesizedStack
@@ -22,8 +22,8 @@ def test_every_placeholder_names_a_function_the_stack_builds(central: Synthesize
         if function["Metadata"]["aws:cdk:path"].startswith(f"{central.name}/Functions/")
     }
 
-    assert set(statemachine.PLACEHOLDERS.values()) <= built
-    assert built == set(statemachine.FUNCTIONS_BY_KEY)
+    assert set(manifest.PLACEHOLDERS.values()) <= built
+    assert built == set(manifest.FUNCTIONS_BY_KEY)
     # One function per spec, and none besides.
     assert len(workflow_functions) == len(built)
 
@@ -31,13 +31,13 @@ def test_every_placeholder_names_a_function_the_stack_builds(central: Synthesize
 def test_without_the_portal_the_workflow_still_has_every_function_it_invokes(
     minimal_central: SynthesizedStack,
 ) -> None:
-    for definition in statemachine.DEFINITIONS:
+    for definition in manifest.DEFINITIONS:
         assert set(definition.placeholders.values()) <= function_keys(minimal_central)
 
 
 def test_decision_function_is_not_called_by_the_state_machine() -> None:
     # It answers the waiting task through the task token instead; the state machine must not invoke it.
-    assert "decision_api" not in statemachine.PLACEHOLDERS.values()
+    assert "decision_api" not in manifest.PLACEHOLDERS.values()
 
 
 def test_a_spec_naming_an_environment_variable_the_stack_cannot_fill_fails_the_build() -> None:
@@ -48,7 +48,7 @@ def test_a_spec_naming_an_environment_variable_the_stack_cannot_fill_fails_the_b
 
 
 def test_every_definitions_placeholders_name_functions_the_stack_builds(central: SynthesizedStack) -> None:
-    for definition in statemachine.DEFINITIONS:
+    for definition in manifest.DEFINITIONS:
         assert set(definition.placeholders.values()) <= function_keys(central)
 
 
@@ -56,18 +56,18 @@ def test_a_deferred_environment_variable_left_unset_fails_the_build() -> None:
     stack = Stack(App(), "Probe")
     environment = {
         name: "x"
-        for spec in statemachine.FUNCTIONS
+        for spec in manifest.FUNCTIONS
         for name in spec.environment
-        if name not in (statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME)
+        if name not in (manifest.EXPIRY_STATE_MACHINE_ARN, manifest.REVOKE_FUNCTION_NAME)
     }
     functions = WorkflowFunctions(
         stack,
         "Functions",
         environment=environment,
-        deferred_environment=(statemachine.EXPIRY_STATE_MACHINE_ARN, statemachine.REVOKE_FUNCTION_NAME),
+        deferred_environment=(manifest.EXPIRY_STATE_MACHINE_ARN, manifest.REVOKE_FUNCTION_NAME),
         log_retention=logs.RetentionDays.ONE_DAY,
     )
-    functions.set_deferred(statemachine.REVOKE_FUNCTION_NAME, "revoke")
+    functions.set_deferred(manifest.REVOKE_FUNCTION_NAME, "revoke")
 
     with pytest.raises(ValueError, match=r"never set: grant_access: EXPIRY_STATE_MACHINE_ARN"):
         functions.check_deferred()

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from sandbox.process import ROOT, sandbox_process
+from lakegate_sandbox.process import ROOT, sandbox_process
 
 ARTIFACTS = ROOT / "artifacts"
 

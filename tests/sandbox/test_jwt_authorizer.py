@@ -22,11 +22,11 @@ from joserfc.jwk import KeySet, RSAKey
 from moto import mock_aws
 from moto.utilities.utils import load_resource
 
-from offline.mesh import REGION
-from offline.user_pool import create_user, create_user_pool
-from sandbox.jwt_authorizer import JwtAuthorizer, Unauthorized, api_gateway_claims
-from sandbox.outbox import Outbox
-from sandbox.web import Portal, SandboxWeb
+from lakegate_offline.mesh import REGION
+from lakegate_offline.user_pool import create_user, create_user_pool
+from lakegate_sandbox.jwt_authorizer import JwtAuthorizer, Unauthorized, api_gateway_claims
+from lakegate_sandbox.outbox import Outbox
+from lakegate_sandbox.web import Portal, SandboxWeb
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_portal"
 CLIENT_ID = "portalclient"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.process import sandbox_process
+from lakegate_sandbox.process import sandbox_process
 from tests.sandbox.conftest import RunningSandbox
 from tests.sandbox.test_end_to_end import lakegate, wait_for_status
 

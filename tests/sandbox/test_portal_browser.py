@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from lakegate.ledger import Ledger
+from lakegate.ledger.store import Ledger
 from tests.sandbox.browser import headless_chromium
 from tests.sandbox.conftest import ARTIFACTS, RunningSandbox
 

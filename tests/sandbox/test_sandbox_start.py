@@ -39,7 +39,15 @@ def test_info_names_the_endpoint_accounts_and_every_resource(sandbox: RunningSan
 
 def test_sandbox_info_json_prints_the_same_document(sandbox: RunningSandbox) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "sandbox", "info", "--json", "--endpoint-url", sandbox.endpoint],
+        [
+            sys.executable,
+            "-m",
+            "lakegate_sandbox",
+            "info",
+            "--json",
+            "--endpoint-url",
+            sandbox.endpoint,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -51,7 +59,7 @@ def test_sandbox_info_json_prints_the_same_document(sandbox: RunningSandbox) -> 
 
 def test_info_without_a_sandbox_is_one_clear_line() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "sandbox", "info", "--endpoint-url", "http://127.0.0.1:9"],
+        [sys.executable, "-m", "lakegate_sandbox", "info", "--endpoint-url", "http://127.0.0.1:9"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -66,8 +74,8 @@ def test_info_without_a_sandbox_is_one_clear_line() -> None:
 def test_day_seconds_is_passed_to_the_mesh(
     argv: list[str], expected: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sandbox.server
-    from sandbox.__main__ import main
+    import lakegate_sandbox.server
+    from lakegate_sandbox.__main__ import main
 
     given: list[Any] = []
 
@@ -77,7 +85,7 @@ def test_day_seconds_is_passed_to_the_mesh(
         raise OSError("not started in this test")
         yield
 
-    monkeypatch.setattr(sandbox.server, "running_sandbox", refuse_to_start)
+    monkeypatch.setattr(lakegate_sandbox.server, "running_sandbox", refuse_to_start)
     monkeypatch.setattr("signal.signal", lambda *_: None)
 
     assert main(argv) == 3
@@ -110,7 +118,7 @@ def test_info_names_the_portal_and_its_sample_users_who_can_sign_in(sandbox: Run
 
 def test_sandbox_info_prints_the_portal_and_its_users(sandbox: RunningSandbox) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "sandbox", "info", "--endpoint-url", sandbox.endpoint],
+        [sys.executable, "-m", "lakegate_sandbox", "info", "--endpoint-url", sandbox.endpoint],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from offline.catalog_builder import create_database, create_table
-from offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate_offline.catalog_builder import create_database, create_table
+from lakegate_offline.mesh import PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from offline.catalog_builder import create_table
-from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
-from tests.status_event_schema import assert_conforms
+from lakegate_offline.catalog_builder import create_table
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
+from tests.support.status_event_schema import assert_conforms
 from tests.workflow.conftest import PII, event, links, wait_for
 
 pytestmark = pytest.mark.workflow

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from offline.mesh import CONSUMER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
 from tests.workflow.conftest import build_catalog, links
 from tests.workflow.test_access_workflow import grants_to, output, request

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from offline.mesh import CONSUMER_ACCOUNT, OfflineMesh
-from tests.status_event_schema import assert_conforms
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, OfflineMesh
+from tests.support.status_event_schema import assert_conforms
 from tests.workflow.conftest import links, wait_for
 from tests.workflow.test_access_workflow import grants_to, output, request
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from offline.catalog_builder import create_database, create_table
-from offline.mesh import CONSUMER_ACCOUNT, OfflineMesh
-from tests.status_event_schema import assert_conforms
+from lakegate_offline.catalog_builder import create_database, create_table
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, OfflineMesh
+from tests.support.status_event_schema import assert_conforms
 from tests.workflow.conftest import PII, links, wait_for
 from tests.workflow.test_access_workflow import output, request
 

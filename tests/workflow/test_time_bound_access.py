@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from lakegate.ledger import Ledger
-from offline.catalog_builder import create_database, create_table
-from offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
+from lakegate.ledger.store import Ledger
+from lakegate_offline.catalog_builder import create_database, create_table
+from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
 from tests.workflow.conftest import build_catalog, links, wait_for
 from tests.workflow.test_access_workflow import grants_to, output, request

@@ -1,0 +1,1 @@
+"""The Glue Data Catalog a request covers, and what its parameters say (sensitivity, duration limit)."""

@@ -1,0 +1,48 @@
+"""Producers' maximum duration for sensitive items (the ``max_duration_days`` catalog parameter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lakegate.catalog.reader import MAX_DURATION_DAYS, CatalogScope
+from lakegate.core.errors import InvalidRequest
+from lakegate.requests.model import AccessRequest
+
+
+@dataclass(frozen=True)
+class DurationLimit:
+    days: int
+    item: str  # the database or table that sets it, as a person reads it
+
+
+def duration_limit(scope: CatalogScope) -> DurationLimit | None:
+    """The smallest ``max_duration_days`` the database or any table in scope sets, if any."""
+    limits = []
+    if scope.database.max_duration_days is not None:
+        limits.append(DurationLimit(scope.database.max_duration_days, f"database {scope.database.name}"))
+    limits += [
+        DurationLimit(table.max_duration_days, f"{scope.database.name}.{table.name}")
+        for table in scope.tables
+        if table.max_duration_days is not None
+    ]
+    return min(limits, key=lambda limit: limit.days) if limits else None
+
+
+def require_duration_within_limit(request: AccessRequest, scope: CatalogScope, *, sensitive: bool) -> None:
+    """A sensitive request must ask for at most the smallest ``max_duration_days`` in scope.
+
+    Non-sensitive requests are not limited; nor are sensitive ones where nothing in scope sets it.
+    """
+    if not sensitive:
+        return
+    limit = duration_limit(scope)
+    if limit is None:
+        return
+    rule = (
+        f"{limit.item} allows at most {limit.days} day{'s' if limit.days != 1 else ''} for sensitive data "
+        f"({MAX_DURATION_DAYS}); ask for {limit.days} or fewer"
+    )
+    if request.duration_days is None:
+        raise InvalidRequest(f"duration_days: is required: {rule}")
+    if request.duration_days > limit.days:
+        raise InvalidRequest(f"duration_days: {request.duration_days} is too long: {rule}")

@@ -1,0 +1,1 @@
+"""The SageMaker Catalog (DataZone) bridge: rules-based approval and S3 fulfilment."""

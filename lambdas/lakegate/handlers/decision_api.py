@@ -1,0 +1,32 @@
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lakegate.approvals.api import build_app
+from lakegate.core import settings
+from lakegate.core.observability import TRACED_MODULES, loaded
+from lakegate.ledger.store import workflow_ledger
+from lakegate.workflow.revocation_client import RevokeFunction
+
+logger = Logger()
+tracer = Tracer(patch_modules=TRACED_MODULES)
+APP = build_app(
+    # A decision already claimed must still reach the workflow; its next step puts the event.
+    ledger=workflow_ledger(
+        settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"), defer_failed_events=True
+    ),
+    sfn=boto3.client("stepfunctions"),
+    revoker=RevokeFunction(settings.required("REVOKE_FUNCTION_NAME"), lambda_client=boto3.client("lambda")),
+)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)  # pages carry the link's secret
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return APP.resolve(event, context)
+
+
+loaded()

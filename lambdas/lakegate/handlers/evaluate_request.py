@@ -1,0 +1,33 @@
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lakegate.core import settings
+from lakegate.core.observability import TRACED_MODULES, loaded
+from lakegate.ledger.store import workflow_ledger
+from lakegate.workflow.evaluate_request import evaluate_request
+
+logger = Logger()
+tracer = Tracer(patch_modules=TRACED_MODULES)
+LEDGER = workflow_ledger(settings.required("LEDGER_TABLE_NAME"), settings.required("EVENT_BUS_NAME"))
+GLUE = boto3.client("glue")
+APPROVAL_TIMEOUT_SECONDS = settings.required_int("APPROVAL_TIMEOUT_SECONDS")
+# Empty when the deployment has no per-user role convention.
+USER_ROLE_PREFIX = settings.optional("USER_ROLE_PREFIX")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return evaluate_request(
+        event,
+        glue=GLUE,
+        ledger=LEDGER,
+        approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS,
+        user_role_prefix=USER_ROLE_PREFIX,
+    )
+
+
+loaded()

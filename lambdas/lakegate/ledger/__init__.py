@@ -1,0 +1,1 @@
+"""The request ledger: the DynamoDB record, its allowed transitions, and the status-event outbox."""

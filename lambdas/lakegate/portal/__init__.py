@@ -1,0 +1,1 @@
+"""The request portal: sign-in, catalog, request and decision pages behind the HTTP API."""

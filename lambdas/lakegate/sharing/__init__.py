@@ -1,0 +1,1 @@
+"""Consumer-side sharing: accepting Lake Formation invitations, resource links, stale invitations."""

@@ -1,0 +1,84 @@
+"""Revocation: remove exactly the grants the ledger recorded, record who and why, tell the consumer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from lakegate.core.errors import RequestStateConflict, error_code, raise_if_transient
+from lakegate.ledger.store import Ledger, Status, StatusConflict, timestamp, utc_now
+from lakegate.workflow.consumer_notice import ConsumerNotifier
+from lakegate.workflow.grants import Grant
+
+if TYPE_CHECKING:
+    from mypy_boto3_lakeformation import LakeFormationClient
+
+logger = Logger(child=True)
+
+# Lake Formation's answers when there is nothing left to revoke: the item is gone, or the
+# principal no longer holds the permission (revoked by an earlier attempt or by hand).
+_ALREADY_GONE = frozenset({"EntityNotFoundException", "InvalidInputException"})
+
+
+def revoke_access(
+    request_id: str,
+    *,
+    ledger: Ledger,
+    lakeformation: LakeFormationClient,
+    notifier: ConsumerNotifier,
+    by: str,
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Revoke a GRANTED request; revoking a REVOKED one again changes nothing and says so."""
+    now = now or utc_now()
+    record = ledger.require(request_id)
+    if record["status"] == Status.REVOKED:
+        return _result(record, revoked_now=False)
+    if record["status"] != Status.GRANTED:
+        raise RequestStateConflict(
+            f"request {request_id} is {record['status']}; only a granted request can be revoked"
+        )
+    for grant in (Grant.from_dict(data) for data in record.get("grants", [])):
+        _revoke(grant, lakeformation)
+    try:
+        record = ledger.transition(
+            request_id,
+            to=Status.REVOKED,
+            allowed_from={Status.GRANTED},
+            by=by,
+            reason=reason,
+            now=now,
+            set_fields={"revoked_at": timestamp(now), "revoked_by": by, "revocation_reason": reason},
+        )
+    except StatusConflict as conflict:
+        if conflict.current and conflict.current["status"] == Status.REVOKED:
+            return _result(conflict.current, revoked_now=False)  # a concurrent revocation won
+        raise
+    notifier.publish(record, Status.REVOKED.value)
+    return _result(record, revoked_now=True)
+
+
+def _revoke(grant: Grant, lakeformation: LakeFormationClient) -> None:
+    try:
+        lakeformation.revoke_permissions(**grant.api_arguments())
+    except ClientError as error:
+        raise_if_transient(error, f"revoking {grant.describe()}")
+        if error_code(error) not in _ALREADY_GONE:
+            raise
+        logger.info("nothing left to revoke", extra={"grant": grant.to_dict(), "code": error_code(error)})
+
+
+def _result(record: dict[str, Any], *, revoked_now: bool) -> dict[str, Any]:
+    return {
+        "request_id": record["request_id"],
+        "status": record["status"],
+        "revoked_now": revoked_now,
+        "revoked_by": record.get("revoked_by"),
+        "revoked_at": record.get("revoked_at"),
+        "reason": record.get("revocation_reason"),
+        "grants": record.get("grants", []),
+    }

@@ -1,0 +1,1 @@
+"""Helpers the tests share: stubs, captured messages, sample records."""
