@@ -18,7 +18,7 @@ assumed-role credentials of the producer account).
 
 1. Workflow paths. For each path (auto-share, approve, deny, expire) and each database size
    (1, 100 and 1,000 Glue tables) one execution of the real state machine
-   (``statemachine/access_request.asl.json``) runs on an ``lakegate_offline.mesh.OfflineMesh``, with the
+   (``statemachine/access_request.asl.json``) runs on a ``lakegate_offline.mesh.OfflineMesh``, with the
    project's handlers in-process. The request is a whole-database request
    (``{"source": {"database": D, "table": "*"}, ...}``). Auto-share databases have no flag;
    approve, deny and expire databases have one table (the last) with a ``pii_flag`` column.
@@ -141,7 +141,7 @@ COLD_START_TARGET = 1.3
 EXECUTION_TIMEOUT = 60.0
 DECISION_API = "decision_api"
 
-HANDLERS_PREFIX = str(manifest.LAMBDAS_DIR / "handlers") + os.sep
+HANDLERS_PREFIX = str(manifest.LAMBDAS_DIR / "lakegate" / "handlers") + os.sep
 MOTO_STEPFUNCTIONS_PREFIX = str(Path(moto.stepfunctions.__file__).resolve().parent) + os.sep
 EXECUTOR = "executor"
 HARNESS = "harness"
