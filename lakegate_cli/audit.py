@@ -7,15 +7,59 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
+from lakegate.audit.decision_trail import matching, trail
+from lakegate.audit.drift import drift
 from lakegate.ledger.store import Ledger
 from lakegate_cli import audit_access
 from lakegate_cli.connection import add_connection_options, connect, load_settings
-from lakegate_cli.decision_trail import CSV_COLUMNS, TABLE_COLUMNS, matching, trail
 from lakegate_cli.evidence import add_format_option, emit, output_format
-from lakegate_cli.permission_drift import COLUMNS as DRIFT_COLUMNS
-from lakegate_cli.permission_drift import drift
 from lakegate_cli.render import add_json_option
 from lakegate_cli.time_window import duration
+
+# Decision trail: flat columns in the order CSV evidence lists them, and the table's shorter view.
+CSV_COLUMNS = (
+    ("REQUEST", "request_id"),
+    ("CREATED", "created_at"),
+    ("STATUS", "status"),
+    ("REQUESTER", "requester"),
+    ("PERSON", "person"),
+    ("GRANTEE", "grantee"),
+    ("CONSUMER", "consumer_account"),
+    ("DATABASE", "database"),
+    ("TABLE", "table"),
+    ("COLUMNS", "columns"),
+    ("PERMISSIONS", "permissions"),
+    ("JUSTIFICATION", "justification"),
+    ("STATUS CHANGES", "status_changes"),
+    ("APPROVER", "approver"),
+    ("DECIDED", "decided_at"),
+    ("COMMENT", "comment"),
+    ("GRANTS", "grants"),
+    ("GRANTED", "granted_at"),
+    ("ACCESS EXPIRES", "access_expires_at"),
+    ("REVOKED", "revoked_at"),
+    ("REVOKED BY", "revoked_by"),
+    ("REVOCATION REASON", "revocation_reason"),
+)
+TABLE_COLUMNS = (
+    ("REQUEST", "request_id"),
+    ("CREATED", "created_at"),
+    ("STATUS", "status"),
+    ("ITEM", "item"),
+    ("FOR", "for"),
+    ("APPROVER", "approver"),
+    ("COMMENT", "comment"),
+    ("GRANTED", "granted_at"),
+    ("REVOKED", "revoked_at"),
+)
+DRIFT_COLUMNS = (
+    ("DRIFT", "drift"),
+    ("PRINCIPAL", "principal"),
+    ("PERSON", "person"),
+    ("PERMISSION", "permission"),
+    ("RESOURCE", "resource"),
+    ("REQUEST", "request_id"),
+)
 
 
 def register(subparsers: Any) -> None:

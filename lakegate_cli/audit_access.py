@@ -25,10 +25,10 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
+from lakegate.audit import access as data_access
 from lakegate.core.errors import error_code
 from lakegate.ledger.store import Ledger, timestamp
 from lakegate.ledger.store import utc_now as _utc_now
-from lakegate_cli import data_access
 from lakegate_cli.connection import Connection, connect, load_settings
 from lakegate_cli.errors import AWS_UNREACHABLE, USAGE, CliError
 from lakegate_cli.evidence import emit

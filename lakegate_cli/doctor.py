@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from lakegate.audit.drift import describe, resource_key
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, OK, CliError
-from lakegate_cli.permission_drift import describe, resource_key
 from lakegate_cli.render import add_json_option, print_json, wants_json
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """`lakegate audit access`: CloudTrail (botocore's Stubber) joined with the ledger (moto).
 
-The CloudTrail events follow AWS's documented samples (tests/cloudtrail_records.py); the ledger
+The CloudTrail events follow AWS's documented samples (tests/support/cloudtrail_records.py); the ledger
 records go through the ledger's own writes, as the workflow makes them.
 """
 
@@ -19,10 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from lakegate.core import manifest
-from lakegate.ledger.store import Ledger, Status
-from lakegate_cli import audit_access
-from lakegate_cli.data_access import (
+from lakegate.audit.access import (
     DataAccess,
     GrantedRequest,
     QueryStart,
@@ -36,6 +33,9 @@ from lakegate_cli.data_access import (
     same_principal,
     select,
 )
+from lakegate.core import manifest
+from lakegate.ledger.store import Ledger, Status
+from lakegate_cli import audit_access
 from tests.cli.conftest import Cli
 from tests.conftest import LEDGER_TABLE
 from tests.support.cloudtrail_records import (

@@ -10,43 +10,6 @@ from lakegate.core.people import person_for
 from lakegate.ledger.store import Status
 from lakegate.workflow.grants import Grant
 
-# Flat columns, in the order CSV evidence lists them.
-CSV_COLUMNS = (
-    ("REQUEST", "request_id"),
-    ("CREATED", "created_at"),
-    ("STATUS", "status"),
-    ("REQUESTER", "requester"),
-    ("PERSON", "person"),
-    ("GRANTEE", "grantee"),
-    ("CONSUMER", "consumer_account"),
-    ("DATABASE", "database"),
-    ("TABLE", "table"),
-    ("COLUMNS", "columns"),
-    ("PERMISSIONS", "permissions"),
-    ("JUSTIFICATION", "justification"),
-    ("STATUS CHANGES", "status_changes"),
-    ("APPROVER", "approver"),
-    ("DECIDED", "decided_at"),
-    ("COMMENT", "comment"),
-    ("GRANTS", "grants"),
-    ("GRANTED", "granted_at"),
-    ("ACCESS EXPIRES", "access_expires_at"),
-    ("REVOKED", "revoked_at"),
-    ("REVOKED BY", "revoked_by"),
-    ("REVOCATION REASON", "revocation_reason"),
-)
-TABLE_COLUMNS = (
-    ("REQUEST", "request_id"),
-    ("CREATED", "created_at"),
-    ("STATUS", "status"),
-    ("ITEM", "item"),
-    ("FOR", "for"),
-    ("APPROVER", "approver"),
-    ("COMMENT", "comment"),
-    ("GRANTED", "granted_at"),
-    ("REVOKED", "revoked_at"),
-)
-
 
 def trail(record: Mapping[str, Any], *, user_role_prefix: str) -> dict[str, Any]:
     """One request's trail: flat fields for tables and CSV, with ``history`` and ``grant_records`` in full."""

@@ -23,14 +23,6 @@ if TYPE_CHECKING:
 
 OUTSIDE = "outside the workflow"
 MISSING = "missing"
-COLUMNS = (
-    ("DRIFT", "drift"),
-    ("PRINCIPAL", "principal"),
-    ("PERSON", "person"),
-    ("PERMISSION", "permission"),
-    ("RESOURCE", "resource"),
-    ("REQUEST", "request_id"),
-)
 
 ResourceKey = tuple[str, str, str, tuple[str, ...]]  # kind, database, table ("*": all), columns
 
