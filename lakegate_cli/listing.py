@@ -6,7 +6,8 @@ import argparse
 import re
 from typing import Any
 
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.render import add_json_option, print_json, table, wants_json
 

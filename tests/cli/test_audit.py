@@ -16,7 +16,8 @@ import boto3
 import pytest
 
 from lakegate.core import manifest
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.workflow.grants import Grant
 from lakegate_offline.mesh import REGION, create_ledger_table
 from tests.cli.conftest import Cli
@@ -66,21 +67,21 @@ def approved_then_revoked(ledger: Ledger, request_id: str, fields: dict[str, Any
     grant = fields.pop("_grant")
     ledger.create(request_id, fields, by="jdoe@example.com", reason="requested", now=at)
     ledger.transition(
-        request_id, to=Status.PENDING_APPROVAL, allowed_from={Status.RECEIVED}, by="lakegate",
+        request_id, to=Status.PENDING_APPROVAL, by="lakegate",
         reason="sensitive: column sales.customers.email is flagged pii_flag", now=at + timedelta(seconds=5),
     )  # fmt: skip
     ledger.transition(
-        request_id, to=Status.APPROVED, allowed_from={Status.PENDING_APPROVAL}, by=OWNER,
+        request_id, to=Status.APPROVED, by=OWNER,
         reason="ok for the churn model", now=at + timedelta(hours=2),
         set_fields={"decided_by": OWNER, "decided_at": (at + timedelta(hours=2)).isoformat(),
                     "decision_comment": "ok for the churn model"},
     )  # fmt: skip
     ledger.transition(
-        request_id, to=Status.GRANTED, allowed_from={Status.APPROVED}, by="lakegate", reason="granted",
+        request_id, to=Status.GRANTED, by="lakegate", reason="granted",
         now=at + timedelta(hours=2, seconds=9), set_fields={"grants": [grant]},
     )  # fmt: skip
     ledger.transition(
-        request_id, to=Status.REVOKED, allowed_from={Status.GRANTED}, by=OWNER, reason="project ended",
+        request_id, to=Status.REVOKED, by=OWNER, reason="project ended",
         now=at + timedelta(days=3),
         set_fields={"revoked_at": (at + timedelta(days=3)).isoformat(), "revoked_by": OWNER,
                     "revocation_reason": "project ended"},
@@ -91,7 +92,7 @@ def auto_shared(ledger: Ledger, request_id: str, fields: dict[str, Any], at: dat
     grant = fields.pop("_grant")
     ledger.create(request_id, fields, by="asmith@example.com", reason="requested", now=at)
     ledger.transition(
-        request_id, to=Status.GRANTED, allowed_from={Status.RECEIVED}, by="lakegate",
+        request_id, to=Status.GRANTED, by="lakegate",
         reason="nothing sensitive", now=at + timedelta(seconds=3), set_fields={"grants": [grant]},
     )  # fmt: skip
 

@@ -34,7 +34,8 @@ from lakegate.audit.access import (
     select,
 )
 from lakegate.core import manifest
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate_cli import audit_access
 from tests.cli.conftest import Cli
 from tests.conftest import LEDGER_TABLE
@@ -582,7 +583,6 @@ def record_request(
     ledger.transition(
         request_id,
         to=Status.GRANTED,
-        allowed_from={Status.RECEIVED},
         by="lakegate",
         reason="granted",
         now=GRANTED_AT,
@@ -592,7 +592,6 @@ def record_request(
         ledger.transition(
             request_id,
             to=Status.REVOKED,
-            allowed_from={Status.GRANTED},
             by="pat",
             reason="project ended",
             now=revoked_at,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.requests.names import request_name
 from lakegate_cli.request import validate
 from lakegate_offline.http_api import http_api_event
@@ -366,11 +367,14 @@ def listed_records(mesh: OfflineMesh) -> list[str]:
         now = start + timedelta(minutes=index)
         if ledger.get(request_id) is None:
             ledger.create(request_id, fields, by="alice@example.com", reason="asked", now=now)
+            if status == "DENIED":
+                ledger.transition(
+                    request_id, to=Status.PENDING_APPROVAL, by="lakegate", reason="asked owner", now=now
+                )
             if status != "RECEIVED":
                 ledger.transition(
                     request_id,
                     to=Status(status),
-                    allowed_from={Status.RECEIVED},
                     by="Pat (email link)" if status == "DENIED" else "lakegate",
                     reason="test",
                     now=now,

@@ -34,7 +34,8 @@ from lakegate.approvals.decision import (
 from lakegate.approvals.links import OWNER_PREFIX
 from lakegate.approvals.pages import confirmation_page, decided_page, message_page
 from lakegate.core.errors import RequestNotFound, RequestStateConflict, TransientAwsError
-from lakegate.ledger.store import Ledger, Status, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger, utc_now
 from lakegate.workflow.revocation_client import RevocationFailed, Revoker
 
 if TYPE_CHECKING:

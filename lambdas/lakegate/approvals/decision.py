@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.links import ACTIONS, APPROVE, hash_secret, secret_matches_any, valid_secret_hashes
 from lakegate.core.errors import LakegateError, RequestNotFound, error_code
-from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, Status, StatusConflict, timestamp, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, StatusConflict, timestamp, utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -284,7 +285,6 @@ def _claim_and_resume(
         before = ledger.transition(
             request_id,
             to=decision.status,
-            allowed_from={Status.PENDING_APPROVAL},
             by=decided_by,
             reason=decision.comment or f"{decision.status.value.lower()} from {via}",
             now=now,
@@ -306,18 +306,27 @@ def _claim_and_resume(
         sfn.send_task_success(taskToken=before["task_token"], output=json.dumps(output))
     except ClientError as error:
         if error_code(error) in _TOKEN_GONE:
-            closed = ledger.transition(
-                request_id,
-                to=Status.EXPIRED,
-                allowed_from={decision.status},
-                by=SYSTEM_ACTOR,
-                reason="the workflow had stopped waiting for a decision",
-                now=now,
-            )
-            raise DecisionClosed(closed) from error
+            raise DecisionClosed(_close_expired(request_id, decision, ledger=ledger, now=now)) from error
         _reopen(request_id, before, decision, ledger=ledger, now=now)
         raise TryAgainLater(f"the decision could not reach the workflow ({error_code(error)})") from error
     return ledger.require(request_id)
+
+
+def _close_expired(request_id: str, decision: Decision, *, ledger: Ledger, now: datetime) -> dict[str, Any]:
+    """Record that the claimed decision came too late; the workflow's own timeout may have already."""
+    try:
+        return ledger.transition(
+            request_id,
+            to=Status.EXPIRED,
+            only_from=decision.status,
+            by=SYSTEM_ACTOR,
+            reason="the workflow had stopped waiting for a decision",
+            now=now,
+        )
+    except StatusConflict as conflict:
+        if conflict.current is not None and conflict.current["status"] == Status.EXPIRED:
+            return conflict.current
+        raise
 
 
 def _reopen(
@@ -327,7 +336,7 @@ def _reopen(
     ledger.transition(
         request_id,
         to=Status.PENDING_APPROVAL,
-        allowed_from={decision.status},
+        only_from=decision.status,
         by=SYSTEM_ACTOR,
         reason="the decision could not be delivered to the workflow; the request is open again",
         now=now,

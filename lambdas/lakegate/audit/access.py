@@ -34,7 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakegate.core.people import person_for, role_account, role_arn_of, role_name
-from lakegate.ledger.store import Status, timestamp
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import timestamp
 
 GET_DATA_ACCESS = "GetDataAccess"
 START_QUERY_EXECUTION = "StartQueryExecution"

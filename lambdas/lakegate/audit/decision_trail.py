@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from lakegate.core.people import person_for
-from lakegate.ledger.store import Status
+from lakegate.ledger.status import Status
 from lakegate.workflow.grants import Grant
 
 

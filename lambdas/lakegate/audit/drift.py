@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lakegate.core.people import person_for
-from lakegate.ledger.store import Status
+from lakegate.ledger.status import Status
 
 if TYPE_CHECKING:
     from mypy_boto3_lakeformation import LakeFormationClient

@@ -1,7 +1,8 @@
 """The request ledger: one DynamoDB item per request, changed only by conditional writes.
 
 Every status change appends a history entry saying who, when and why, and is conditioned on
-the status it starts from, so two racing writers cannot both decide a request. Given a
+the statuses the transition table (``lakegate.ledger.status``) allows it to start from, so two
+racing writers cannot both decide a request and no caller can skip a step. Given a
 ``StatusEventPublisher``, the ledger also puts each change it writes on the event bus, once.
 """
 
@@ -12,7 +13,6 @@ import logging
 from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -26,6 +26,7 @@ from lakegate.core.errors import (
     error_code,
     raise_if_transient,
 )
+from lakegate.ledger.status import Status, TransitionNotAllowed, sources_of
 from lakegate.ledger.status_events import StatusEventPublisher, status_change_detail
 
 if TYPE_CHECKING:
@@ -40,19 +41,6 @@ SYSTEM_ACTOR = "lakegate"
 # Details (JSON) of status events EventBridge did not take yet; put by the next access with a publisher.
 UNPUBLISHED_EVENTS = "unpublished_events"
 
-
-class Status(StrEnum):
-    RECEIVED = "RECEIVED"
-    PENDING_APPROVAL = "PENDING_APPROVAL"
-    APPROVED = "APPROVED"
-    GRANTED = "GRANTED"
-    DENIED = "DENIED"
-    EXPIRED = "EXPIRED"
-    FAILED = "FAILED"
-    REVOKED = "REVOKED"
-
-
-FINAL_STATUSES = frozenset({Status.GRANTED, Status.DENIED, Status.EXPIRED, Status.FAILED})
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -189,20 +177,23 @@ class Ledger:
         request_id: str,
         *,
         to: Status,
-        allowed_from: Collection[Status],
         by: str,
         reason: str,
         now: datetime,
         set_fields: Mapping[str, Any] | None = None,
         remove_fields: Collection[str] = (),
         extra_condition: tuple[str, Mapping[str, Any]] | None = None,
+        only_from: Status | None = None,
         return_old: bool = False,
     ) -> dict[str, Any]:
-        """Move the request to ``to`` if its status is one of ``allowed_from``.
+        """Move the request to ``to`` if the transition table allows it from the current status.
 
-        Returns the record after the change (or before it, with ``return_old``); raises
-        RequestStateConflict, carrying the current record, when the condition does not hold.
+        ``only_from`` narrows that to one status, for a caller undoing or completing a change it
+        made itself. Returns the record after the change (or before it, with ``return_old``);
+        raises StatusConflict, carrying the current record, when the condition does not hold, and
+        TransitionNotAllowed, before any write, for ``only_from`` outside the table.
         """
+        allowed = _sources(to, only_from)
         at = timestamp(now)
         entry = _history_entry(to, by, reason, at)
         names = {"#status": "status", "#history": "history", "#updated_at": "updated_at", "#key": KEY}
@@ -212,7 +203,6 @@ class Ledger:
             names[f"#s{index}"] = name
             values[f":s{index}"] = value
             assignments.append(f"#s{index} = :s{index}")
-        allowed = sorted(status.value for status in allowed_from)
         for index, status in enumerate(allowed):
             values[f":from{index}"] = status
         condition = (
@@ -353,6 +343,8 @@ class Ledger:
         """Mark the request FAILED with its error and cause, creating the record if evaluation never did."""
         at = timestamp(now)
         entry = _history_entry(Status.FAILED, SYSTEM_ACTOR, f"{error}: {cause}", at)
+        failing_from = {f":from{index}": status for index, status in enumerate(_sources(Status.FAILED))}
+        failing = list(failing_from)
         try:
             response = self._dynamodb.update_item(
                 TableName=self.table_name,
@@ -362,7 +354,7 @@ class Ledger:
                     "#created_at = if_not_exists(#created_at, :at), "
                     "#history = list_append(if_not_exists(#history, :empty), :entry)"
                 ),
-                ConditionExpression="attribute_not_exists(#status) OR #status <> :failed",
+                ConditionExpression=f"attribute_not_exists(#status) OR #status IN ({', '.join(failing)})",
                 ExpressionAttributeNames={
                     "#status": "status",
                     "#error": "error",
@@ -380,6 +372,7 @@ class Ledger:
                         ":at": at,
                         ":empty": [],
                         ":entry": [entry],
+                        **failing_from,
                     }.items()
                 },
                 ReturnValues="ALL_NEW",
@@ -471,6 +464,18 @@ class StatusConflict(RequestStateConflict):
         status = current.get("status") if current else "absent"
         super().__init__(f"request {request_id} cannot become {wanted.value}: it is {status}")
         self.current = current
+
+
+def _sources(target: Status, only_from: Status | None = None) -> list[str]:
+    """The statuses (sorted values) a write to ``target`` may start from."""
+    sources = sources_of(target)
+    if not sources:
+        raise TransitionNotAllowed(f"no status becomes {target.value}")
+    if only_from is not None:
+        if only_from not in sources:
+            raise TransitionNotAllowed(f"{only_from.value} cannot become {target.value}")
+        sources = frozenset({only_from})
+    return sorted(status.value for status in sources)
 
 
 def _previous_status(record: Mapping[str, Any]) -> str | None:

@@ -38,7 +38,8 @@ from lakegate.core.errors import (
     RequestStateConflict,
     TransientAwsError,
 )
-from lakegate.ledger.store import Ledger, Status, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger, utc_now
 from lakegate.portal.auth import (
     CSRF_FIELD,
     MAY_BROWSE,

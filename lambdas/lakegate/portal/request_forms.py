@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.decision import is_expired
 from lakegate.core.errors import CatalogItemNotFound, InvalidRequest, LakegateError, RequestNotFound
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.portal.auth import PortalUser
 from lakegate.portal.catalog import discoverable_database, table_of
 from lakegate.requests.model import WHOLE_DATABASE, AccessRequest, parse_request

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import LakegateError, error_code
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.requests.model import AccessRequest
 from lakegate.requests.names import request_name
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from lakegate.core.errors import InvalidRequest, RequestStateConflict
-from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, Status, timestamp, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, timestamp, utc_now
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 
 
@@ -43,8 +44,7 @@ def conclude_request(
         record = ledger.transition(
             request_id,
             to=Status.EXPIRED,
-            # APPROVED too: a click that raced the timeout lost, and the decision page says so.
-            allowed_from={Status.PENDING_APPROVAL, Status.APPROVED},
+            # From APPROVED or DENIED too: a click that raced the timeout lost, and its page says so.
             by=SYSTEM_ACTOR,
             reason="nobody decided within "
             + readable_duration(state["evaluation"]["approval_timeout_seconds"]),

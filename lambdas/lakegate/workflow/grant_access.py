@@ -18,7 +18,8 @@ from lakegate.core.errors import (
     error_code,
     is_transient,
 )
-from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, Status, timestamp, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, timestamp, utc_now
 from lakegate.requests.model import AccessRequest
 from lakegate.workflow.access_expiry import ExpiryScheduler
 from lakegate.workflow.grants import Grant, describe_resource, plan_grants
@@ -84,7 +85,6 @@ def grant_access(
     ledger.transition(
         request_id,
         to=Status.GRANTED,
-        allowed_from={Status.APPROVED, Status.RECEIVED},
         by=SYSTEM_ACTOR,
         reason=reason,
         now=now,

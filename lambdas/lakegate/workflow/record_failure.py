@@ -9,7 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from lakegate.ledger.store import Ledger, Status, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger, utc_now
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 
 logger = Logger(child=True)

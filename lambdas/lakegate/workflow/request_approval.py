@@ -25,7 +25,8 @@ from lakegate.core.errors import (
     error_code,
     raise_if_transient,
 )
-from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, Status, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, utc_now
 from lakegate.workflow.access_expiry import DAY_SECONDS
 from lakegate.workflow.approval_reminder import ReminderScheduler
 
@@ -88,9 +89,9 @@ def request_approval(
     topic_arn = settings.topic_arn(owner)
     record = ledger.transition(
         request_id,
+        # Also from PENDING_APPROVAL: a retry of this step replaces the secret, so links from an
+        # unsent attempt never work.
         to=Status.PENDING_APPROVAL,
-        # A retry of this step replaces the secret: links from an unsent attempt never work.
-        allowed_from={Status.RECEIVED, Status.PENDING_APPROVAL},
         by=SYSTEM_ACTOR,
         reason=f"asked data owner {owner} on {topic_arn}",
         now=now,

@@ -9,7 +9,8 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import RequestStateConflict, error_code, raise_if_transient
-from lakegate.ledger.store import Ledger, Status, StatusConflict, timestamp, utc_now
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger, StatusConflict, timestamp, utc_now
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 from lakegate.workflow.grants import Grant
 
@@ -48,7 +49,6 @@ def revoke_access(
         record = ledger.transition(
             request_id,
             to=Status.REVOKED,
-            allowed_from={Status.GRANTED},
             by=by,
             reason=reason,
             now=now,

@@ -9,11 +9,15 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from lakegate.approvals.api import build_app
 from lakegate.approvals.links import hash_secret
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
+from lakegate.workflow.conclude_request import conclude_request
+from lakegate.workflow.consumer_notice import ConsumerNotifier
 from lakegate_offline.http_api import http_api_event
 from lakegate_offline.in_process_lambda import LambdaContext, load_handler
 from tests.support.ledger_records import CONSUMER, NOW, PRODUCER, evaluated_fields
@@ -29,7 +33,6 @@ def pending(ledger: Ledger) -> Ledger:
     ledger.transition(
         "req-1",
         to=Status.PENDING_APPROVAL,
-        allowed_from={Status.RECEIVED},
         by="lakegate",
         reason="asked owner",
         now=NOW,
@@ -173,6 +176,31 @@ def test_a_decision_the_workflow_no_longer_waits_for_expires_the_request(pending
         response = Browser(pending, sfn).post("req-1", secret=SECRET, action="approve")
     assert response["statusCode"] == 410
     assert pending.require("req-1")["status"] == Status.EXPIRED
+
+
+class TimedOutMeanwhile:
+    """Step Functions whose wait timed out, and whose execution concluded EXPIRED, as the click arrived."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def send_task_success(self, **_: Any) -> None:
+        sns = boto3.client("sns")
+        conclude_request(
+            {"request_id": "req-1", "evaluation": {"approval_timeout_seconds": 3600}, "timeout": {}},
+            ledger=self.ledger,
+            notifier=ConsumerNotifier(sns.create_topic(Name="consumer-notices")["TopicArn"], sns=sns),
+            now=NOW,
+        )
+        raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "timed out"}}, "SendTaskSuccess")
+
+
+def test_a_decision_that_lost_the_race_with_the_timeout_says_expired(pending: Ledger) -> None:
+    response = Browser(pending, TimedOutMeanwhile(pending)).post("req-1", secret=SECRET, action="deny")
+    assert response["statusCode"] == 410
+    assert "This request has expired" in response["body"]
+    statuses = [entry["status"] for entry in pending.require("req-1")["history"]]
+    assert statuses == ["RECEIVED", "PENDING_APPROVAL", "DENIED", "EXPIRED"]
 
 
 def test_an_undeliverable_decision_reopens_the_link(pending: Ledger) -> None:

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 
 from lakegate.approvals.decision import CallerNotAllowed, DecisionClosed, parse_decision, take_portal_decision
 from lakegate.core.errors import RequestNotFound
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.portal.auth import PortalUser, user_from_claims
 from tests.support.ledger_records import NOW, PRODUCER, evaluated_fields
 
@@ -38,7 +39,6 @@ def pending(ledger: Ledger) -> Ledger:
     ledger.transition(
         "req-1",
         to=Status.PENDING_APPROVAL,
-        allowed_from={Status.RECEIVED},
         by="lakegate",
         reason="asked owner",
         now=NOW,

@@ -11,7 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from lakegate.approvals.links import hash_secret
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.workflow.approval_reminder import ReminderScheduler
 from lakegate.workflow.request_approval import request_approval, send_reminder
 from tests.integration.approvals.test_decision_api import Browser, stubbed_sfn

@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from lakegate.core.errors import CatalogItemNotFound, GrantFailed, RequestStateConflict, TransientAwsError
-from lakegate.ledger.store import Ledger, Status, timestamp
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger, timestamp
 from lakegate.workflow.access_expiry import ExpiryScheduler
 from lakegate.workflow.grant_access import grant_access
 from lakegate_offline import call_recorder

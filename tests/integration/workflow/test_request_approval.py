@@ -9,7 +9,8 @@ from botocore.stub import Stubber
 
 from lakegate.approvals.links import hash_secret
 from lakegate.core.errors import ApprovalRequestFailed
-from lakegate.ledger.store import Ledger, Status
+from lakegate.ledger.status import Status
+from lakegate.ledger.store import Ledger
 from lakegate.workflow.request_approval import ApprovalSettings, request_approval
 from tests.support.ledger_records import NOW, PRODUCER, evaluated_fields
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from lakegate.core import manifest
+from lakegate.ledger.status import Status
 from lakegate.ledger.status_events import DETAIL_TYPES, SOURCE, status_change_detail
-from lakegate.ledger.store import Status
 from lakegate.requests.model import AccessRequest
 from lakegate.workflow.grants import plan_grants
 from tests.support.ledger_records import CONSUMER, PRODUCER, evaluated_fields

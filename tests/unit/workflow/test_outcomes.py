@@ -5,7 +5,7 @@ import json
 import pytest
 
 from lakegate.core.errors import InvalidRequest
-from lakegate.ledger.store import Status
+from lakegate.ledger.status import Status
 from lakegate.workflow.conclude_request import outcome_of, readable_duration
 from lakegate.workflow.record_failure import MAX_CAUSE_LENGTH, readable_failure
 
