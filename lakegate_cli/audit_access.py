@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 
 from lakegate.audit import access as data_access
 from lakegate.core.errors import error_code
+from lakegate.ledger.record import GRANT_PERIOD_FIELDS
 from lakegate.ledger.store import Ledger, timestamp
 from lakegate.ledger.store import utc_now as _utc_now
 from lakegate_cli.connection import Connection, connect, load_settings
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     requests: list[data_access.GrantedRequest] = []
     if accesses:
         ledger = Ledger(settings.ledger_table, dynamodb=connection.dynamodb())
-        requests = data_access.granted_requests(ledger.scan(fields=data_access.LEDGER_FIELDS))
+        requests = data_access.granted_requests(ledger.scan(fields=GRANT_PERIOD_FIELDS))
     rows = data_access.select(
         data_access.audit_rows(accesses, queries, requests, user_role_prefix=prefix), user=args.user
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.store import SYSTEM_ACTOR, Ledger
 from lakegate.workflow.grants import Grant
 from lakegate_cli.errors import FAILED, CliError
@@ -28,7 +29,7 @@ class Outcome:
     """How a request ended: the execution's status and output, and the ledger's last word."""
 
     execution: Mapping[str, Any]
-    record: Mapping[str, Any] | None
+    record: LedgerRecord | None
     output: Mapping[str, Any] = field(default_factory=dict)
 
     @property

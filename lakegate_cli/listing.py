@@ -6,23 +6,12 @@ import argparse
 import re
 from typing import Any
 
+from lakegate.ledger.record import LISTING_FIELDS
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.render import add_json_option, print_json, table, wants_json
 
-FIELDS = (
-    "request_id",
-    "status",
-    "item",
-    "database",
-    "consumer_account",
-    "requester",
-    "data_owner",
-    "created_at",
-    "decided_by",
-    "decided_at",
-)
 COLUMNS = (
     ("ID", "request_id"),
     ("STATUS", "status"),
@@ -73,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     }
     ledger = Ledger(settings.ledger_table, dynamodb=connection.dynamodb())
     requests = sorted(
-        ledger.scan(equal_to=filters, fields=FIELDS),
+        ledger.scan(equal_to=filters, fields=LISTING_FIELDS),
         key=lambda record: str(record.get("created_at", "")),
         reverse=True,
     )

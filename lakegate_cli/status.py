@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
+from lakegate.ledger.record import LedgerRecord, request_of
 from lakegate.ledger.store import Ledger
 from lakegate.requests.submission import describe_execution, execution_arn
 from lakegate.workflow.grants import Grant
@@ -58,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(record: Mapping[str, Any]) -> str:
+def describe(record: LedgerRecord) -> str:
     """The record as a person reads it: a block of fields, then the grants and the history."""
-    request = record.get("request") or {}
+    request = request_of(record)
     owner_name, owner = record.get("data_owner_name"), record.get("data_owner")
     pairs: list[tuple[str, Any]] = [
         ("Request", record.get("request_id")),
@@ -100,7 +101,7 @@ def describe(record: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _sensitivity(record: Mapping[str, Any]) -> str | None:
+def _sensitivity(record: LedgerRecord) -> str | None:
     if "sensitive" not in record:
         return None
     if not record["sensitive"]:

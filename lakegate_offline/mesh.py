@@ -23,6 +23,7 @@ import boto3
 from moto import mock_aws
 
 from lakegate.core import manifest
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status_events import SOURCE as STATUS_EVENT_SOURCE
 from lakegate.ledger.store import KEY as LEDGER_KEY
 from lakegate.ledger.store import Ledger
@@ -284,7 +285,7 @@ class OfflineMesh:
         history = self.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
         return any(event["type"] == "TaskSubmitted" for event in history)
 
-    def ledger_record(self, request_id: str) -> dict[str, Any] | None:
+    def ledger_record(self, request_id: str) -> LedgerRecord | None:
         return Ledger(self.ledger_table, dynamodb=self.client("dynamodb")).get(request_id)
 
     def approval_emails(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import pytest
 from lakegate_offline.catalog_builder import create_table
 from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
 from tests.support.status_event_schema import assert_conforms
+from tests.support.typed_records import assert_typed_record
 from tests.workflow.conftest import PII, event, links, wait_for
 
 pytestmark = pytest.mark.workflow
@@ -138,6 +139,7 @@ def test_an_approved_column_request_is_granted_to_the_role_and_the_consumer_told
     ]
     record = mesh.ledger_record(request_id)
     assert record is not None
+    assert_typed_record(record)
     assert [entry["status"] for entry in record["history"]] == [
         "RECEIVED",
         "PENDING_APPROVAL",
@@ -228,6 +230,7 @@ def test_a_denied_request_grants_nothing_and_ends_denied(mesh: OfflineMesh, requ
     assert wait_for(mesh.consumer_notices, request_id)["attributes"]["status"] == "DENIED"
     record = mesh.ledger_record(request_id)
     assert record is not None and record["status"] == "DENIED" and record["consumer_notified_at"]
+    assert_typed_record(record)
 
 
 def test_replayed_and_tampered_links_take_no_decision(mesh: OfflineMesh, request_id: str) -> None:
@@ -280,5 +283,6 @@ def test_a_request_that_cannot_proceed_fails_with_a_named_error_recorded_in_the_
     record = mesh.ledger_record(request_id)
     assert record is not None
     assert (record["status"], record["error"], record["cause"]) == ("FAILED", error, cause)
+    assert_typed_record(record)
     notice = wait_for(mesh.consumer_notices, request_id)
     assert notice["attributes"]["status"] == "FAILED"

@@ -13,6 +13,7 @@ import pytest
 
 from lakegate_offline.mesh import CONSUMER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
+from tests.support.typed_records import assert_typed_record
 from tests.workflow.conftest import build_catalog, links
 from tests.workflow.test_access_workflow import grants_to, output, request
 
@@ -62,6 +63,7 @@ def test_an_undecided_request_gets_one_reminder_whose_link_approves_it(
     )
     record = reminding_mesh.ledger_record(request_id)
     assert record is not None and record["reminded_at"] and len(record["secret_hashes"]) == 2
+    assert_typed_record(record)
     reminder_execution = reminding_mesh.client("stepfunctions").describe_execution(
         executionArn=f"{reminding_mesh.reminder_state_machine_arn.replace(':stateMachine:', ':execution:')}:"
         f"{request_id}-reminder"

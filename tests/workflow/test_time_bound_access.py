@@ -17,6 +17,7 @@ from lakegate.ledger.store import Ledger
 from lakegate_offline.catalog_builder import create_database, create_table
 from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh, offline_mesh
 from tests.conftest import dummy_aws_credentials
+from tests.support.typed_records import assert_typed_record
 from tests.workflow.conftest import build_catalog, links, wait_for
 from tests.workflow.test_access_workflow import grants_to, output, request
 
@@ -78,6 +79,7 @@ def test_a_time_bound_grant_is_revoked_by_itself_when_its_days_are_over(
     revoked = wait_for_status(fast_mesh, request_id, "REVOKED")
 
     assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("lakegate", "access for 3 days ended")
+    assert_typed_record(revoked)
     last = revoked["history"][-1]
     assert (last["status"], last["by"], last["reason"]) == ("REVOKED", "lakegate", "access for 3 days ended")
     # moto's Wait state truncates the seconds left to a whole number, so it may end up to a second early

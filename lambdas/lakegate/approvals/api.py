@@ -34,6 +34,7 @@ from lakegate.approvals.decision import (
 from lakegate.approvals.links import OWNER_PREFIX
 from lakegate.approvals.pages import confirmation_page, decided_page, message_page
 from lakegate.core.errors import RequestNotFound, RequestStateConflict, TransientAwsError
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger, utc_now
 from lakegate.workflow.revocation_client import RevocationFailed, Revoker
@@ -70,7 +71,7 @@ def json_response(status_code: int, document: Mapping[str, Any]) -> Response[str
     )
 
 
-def decision_summary(record: Mapping[str, Any]) -> dict[str, Any]:
+def decision_summary(record: LedgerRecord) -> dict[str, Any]:
     """What the owner route says about a request: where it stands and who decided, when and why."""
     return {
         "request_id": record.get("request_id"),

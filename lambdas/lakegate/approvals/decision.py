@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.links import ACTIONS, APPROVE, hash_secret, secret_matches_any, valid_secret_hashes
 from lakegate.core.errors import LakegateError, RequestNotFound, error_code
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, StatusConflict, timestamp, utc_now
 
@@ -41,7 +42,7 @@ class InvalidDecision(LakegateError):
     """The decision is malformed (unknown action, text too long, a body that is not understood)."""
 
 
-def closed_reason(record: Mapping[str, Any]) -> str:
+def closed_reason(record: LedgerRecord) -> str:
     """Why a request can no longer be decided: who decided it and when, or that it expired."""
     request_id = record.get("request_id")
     status = record.get("status")
@@ -58,7 +59,7 @@ def closed_reason(record: Mapping[str, Any]) -> str:
 class DecisionClosed(LakegateError):
     """The request is no longer waiting for a decision; ``record`` says what happened to it."""
 
-    def __init__(self, record: dict[str, Any]) -> None:
+    def __init__(self, record: LedgerRecord) -> None:
         super().__init__(f"request {record['request_id']} is {record['status']}")
         self.record = record
 
@@ -119,12 +120,12 @@ def caller_from_iam(iam: Mapping[str, Any]) -> Caller:
     )
 
 
-def is_expired(record: dict[str, Any], now: datetime) -> bool:
+def is_expired(record: LedgerRecord, now: datetime) -> bool:
     expires_at = record.get("approval_expires_at")
     return bool(expires_at) and timestamp(now) >= str(expires_at)
 
 
-def _require_pending(record: dict[str, Any], now: datetime) -> None:
+def _require_pending(record: LedgerRecord, now: datetime) -> None:
     if record["status"] != Status.PENDING_APPROVAL:
         raise DecisionClosed(record)
     if is_expired(record, now):
@@ -133,7 +134,7 @@ def _require_pending(record: dict[str, Any], now: datetime) -> None:
 
 def open_link(
     request_id: str, secret: str | None, *, ledger: Ledger, now: datetime | None = None
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """The record behind a link that may still decide the request; otherwise a typed refusal."""
     now = now or utc_now()
     record = ledger.get(request_id)
@@ -165,7 +166,7 @@ def take_decision(
     ledger: Ledger,
     sfn: SFNClient,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """Decide from an approval link: the claim also requires the link's secret."""
     now = now or utc_now()
     open_link(request_id, secret, ledger=ledger, now=now)
@@ -194,7 +195,7 @@ def take_owner_decision(
     ledger: Ledger,
     sfn: SFNClient,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """Decide as an AWS identity of the data owner's account (``lakegate approve`` / ``deny``).
 
     Only a caller whose account is the request's ``data_owner`` may decide; who they are (their
@@ -231,7 +232,7 @@ def take_portal_decision(
     ledger: Ledger,
     sfn: SFNClient,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """Decide as a portal user who owns the request's ``data_owner`` account, or as an admin.
 
     The user's name is recorded as the approver: ``decided_by`` is ``"<username> (portal)"``.
@@ -269,7 +270,7 @@ def _claim_and_resume(
     ledger: Ledger,
     sfn: SFNClient,
     now: datetime,
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """Claim the request for the decision, then resume the workflow with it.
 
     The claim is one conditional update (still pending, not expired, plus ``condition``) that
@@ -312,7 +313,7 @@ def _claim_and_resume(
     return ledger.require(request_id)
 
 
-def _close_expired(request_id: str, decision: Decision, *, ledger: Ledger, now: datetime) -> dict[str, Any]:
+def _close_expired(request_id: str, decision: Decision, *, ledger: Ledger, now: datetime) -> LedgerRecord:
     """Record that the claimed decision came too late; the workflow's own timeout may have already."""
     try:
         return ledger.transition(
@@ -330,7 +331,7 @@ def _close_expired(request_id: str, decision: Decision, *, ledger: Ledger, now: 
 
 
 def _reopen(
-    request_id: str, before: dict[str, Any], decision: Decision, *, ledger: Ledger, now: datetime
+    request_id: str, before: LedgerRecord, decision: Decision, *, ledger: Ledger, now: datetime
 ) -> None:
     """Undo a claim whose decision could not be delivered, so the request can be decided again."""
     ledger.transition(

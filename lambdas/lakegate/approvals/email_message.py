@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.store import timestamp, utc_now
 from lakegate.requests.model import AccessRequest
 from lakegate.workflow.access_expiry import DAY_SECONDS, access_expires_at
@@ -24,7 +23,7 @@ class ApprovalEmail:
 
 
 def approval_email(
-    record: Mapping[str, Any],
+    record: LedgerRecord,
     *,
     request_id: str,
     approve_link: str,
@@ -95,7 +94,7 @@ def approval_email(
     return ApprovalEmail(subject=subject, body="\n".join(lines) + "\n")
 
 
-def person_and_role(record: Mapping[str, Any]) -> str | None:
+def person_and_role(record: LedgerRecord) -> str | None:
     """``jdoe (role arn:...)`` when the ledger names the person whose role receives the grants; else None."""
     person = record.get("person")
     principal = (record.get("request") or {}).get("principal")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 from urllib.parse import quote, urlencode
+
+from lakegate.ledger.record import LedgerRecord
 
 SECRET_BYTES = 32
 APPROVE = "approve"
@@ -44,7 +45,7 @@ def secret_matches_any(secret: str | None, stored_hashes: Iterable[str | None]) 
     return any(results)
 
 
-def valid_secret_hashes(record: Mapping[str, Any]) -> list[str]:
+def valid_secret_hashes(record: LedgerRecord) -> list[str]:
     """The hashes of every secret whose links may decide the request.
 
     ``secret_hashes`` holds the first email's and the reminder's; ``secret_hash`` is the single hash

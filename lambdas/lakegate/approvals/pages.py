@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
-from typing import Any
 
 from lakegate.approvals.decision import MAX_APPROVER_LENGTH, MAX_COMMENT_LENGTH
 from lakegate.approvals.email_message import person_and_role
 from lakegate.approvals.links import APPROVE, DENY, request_path
+from lakegate.ledger.record import LedgerRecord, request_of
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
@@ -34,8 +34,8 @@ def _document(title: str, body: str) -> str:
     )
 
 
-def _details(record: Mapping[str, Any]) -> str:
-    request = record.get("request") or {}
+def _details(record: LedgerRecord) -> str:
+    request = request_of(record)
     columns = request.get("columns") or []
     rows: list[tuple[str, str]] = [
         ("Request", str(record.get("request_id", ""))),
@@ -58,12 +58,12 @@ def _details(record: Mapping[str, Any]) -> str:
     return f"<dl>{items}</dl>{_reasons(record.get('sensitivity_reasons') or [])}"
 
 
-def _grantee_row(record: Mapping[str, Any]) -> tuple[str, str]:
+def _grantee_row(record: LedgerRecord) -> tuple[str, str]:
     """Who receives the grants: the person and their role when the ledger names one, else the grantee."""
     for_person = person_and_role(record)
     if for_person:
         return ("For", for_person)
-    request = record.get("request") or {}
+    request = request_of(record)
     return ("Granted to", str(request.get("principal") or "the whole consumer account (with grant option)"))
 
 
@@ -72,7 +72,7 @@ def _reasons(reasons: Iterable[str]) -> str:
     return f"<h2>Why this needs approval</h2><ul>{listed}</ul>" if listed else ""
 
 
-def confirmation_page(record: Mapping[str, Any], *, action: str, secret: str) -> str:
+def confirmation_page(record: LedgerRecord, *, action: str, secret: str) -> str:
     """The page a link opens: the request's details and a form; only its POST decides."""
     primary, secondary = (APPROVE, DENY) if action != DENY else (DENY, APPROVE)
     labels = {APPROVE: "Approve access", DENY: "Deny access"}
@@ -97,7 +97,7 @@ def confirmation_page(record: Mapping[str, Any], *, action: str, secret: str) ->
     return _document(f"{labels.get(action, 'Decide')}?", intro + _details(record) + form)
 
 
-def decided_page(record: Mapping[str, Any]) -> str:
+def decided_page(record: LedgerRecord) -> str:
     """Shown after a decision was taken, or when a link is used again after one."""
     status = str(record.get("status", ""))
     titles = {

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lakegate.core.people import person_for, role_account, role_arn_of, role_name
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import timestamp
 
@@ -42,7 +43,6 @@ START_QUERY_EXECUTION = "StartQueryExecution"
 LAKE_FORMATION_SOURCE = "lakeformation.amazonaws.com"
 ATHENA_SOURCE = "athena.amazonaws.com"
 # The ledger fields the explanation needs.
-LEDGER_FIELDS = ("request_id", "status", "grants", "history", "revoked_at")
 
 # arn:aws:glue:<region>:<catalog account>:table/<database>/<table>
 _TABLE_ARN = re.compile(
@@ -239,7 +239,7 @@ def parse_queries(events: Iterable[Mapping[str, Any]]) -> dict[str, QueryStart]:
 # --- the ledger ----------------------------------------------------------------------------------
 
 
-def granted_requests(records: Iterable[Mapping[str, Any]]) -> list[GrantedRequest]:
+def granted_requests(records: Iterable[LedgerRecord]) -> list[GrantedRequest]:
     """The ledger requests that made grants, with the periods their grants held.
 
     A GRANTED history entry starts a period and a REVOKED one ends it; a record revoked without
@@ -254,7 +254,7 @@ def granted_requests(records: Iterable[Mapping[str, Any]]) -> list[GrantedReques
     return requests
 
 
-def _grant_periods(record: Mapping[str, Any]) -> tuple[tuple[datetime, datetime | None], ...]:
+def _grant_periods(record: LedgerRecord) -> tuple[tuple[datetime, datetime | None], ...]:
     entries = sorted(
         (moment, str(entry.get("status")))
         for entry in record.get("history") or ()

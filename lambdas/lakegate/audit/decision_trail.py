@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from lakegate.core.people import person_for
+from lakegate.ledger.record import HistoryEntry, LedgerRecord, request_of
 from lakegate.ledger.status import Status
 from lakegate.workflow.grants import Grant
 
 
-def trail(record: Mapping[str, Any], *, user_role_prefix: str) -> dict[str, Any]:
+def trail(record: LedgerRecord, *, user_role_prefix: str) -> dict[str, Any]:
     """One request's trail: flat fields for tables and CSV, with ``history`` and ``grant_records`` in full."""
-    request = record.get("request") or {}
+    request = request_of(record)
     grantee = request.get("principal") or request.get("consumer_account") or record.get("consumer_account")
     person = record.get("person") or person_for(request.get("principal"), user_role_prefix)
     history = list(record.get("history") or [])
@@ -77,6 +78,6 @@ def matching(
     return sorted(chosen, key=lambda row: str(row.get("created_at") or ""))
 
 
-def _last_at(history: list[Mapping[str, Any]], status: Status) -> str | None:
+def _last_at(history: list[HistoryEntry], status: Status) -> str | None:
     times = [str(entry["at"]) for entry in history if entry.get("status") == status.value]
     return times[-1] if times else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lakegate.core.people import person_for
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def resource_key(resource: Mapping[str, Any]) -> ResourceKey | None:
 
 
 def recorded(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[LedgerRecord],
 ) -> tuple[dict[Permission, str], set[str], dict[Permission, str]]:
     """From the ledger: permissions in force (to their request), managed principals, and revoked ones."""
     in_force: dict[Permission, str] = {}
@@ -87,7 +88,7 @@ def held(lakeformation: LakeFormationClient, principals: set[str]) -> set[Permis
 
 
 def drift(
-    records: Iterable[Mapping[str, Any]], lakeformation: LakeFormationClient, *, user_role_prefix: str
+    records: Iterable[LedgerRecord], lakeformation: LakeFormationClient, *, user_role_prefix: str
 ) -> list[dict[str, Any]]:
     """The differences, outside-the-workflow grants first, each as one row."""
     in_force, principals, revoked = recorded(records)

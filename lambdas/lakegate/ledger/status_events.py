@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import TransientAwsError, raise_if_transient
+from lakegate.ledger.record import LedgerRecord
 
 SOURCE = "lakegate"
 # Keyed by the ledger's status values (lakegate.ledger.store.Status), so this module needs nothing from it.
@@ -38,7 +39,7 @@ class EventsClient(Protocol):
     def put_events(self, *, Entries: Sequence[Any]) -> Any: ...
 
 
-def status_change_detail(record: Mapping[str, Any], previous_status: str | None) -> dict[str, Any]:
+def status_change_detail(record: LedgerRecord, previous_status: str | None) -> dict[str, Any]:
     """The detail of the event for the change that made ``record`` what it is.
 
     ``record`` is the ledger record just after the change: its status and its last history entry

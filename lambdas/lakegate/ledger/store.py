@@ -13,7 +13,7 @@ import logging
 from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -26,6 +26,7 @@ from lakegate.core.errors import (
     error_code,
     raise_if_transient,
 )
+from lakegate.ledger.record import HistoryEntry, LedgerRecord, unknown_fields
 from lakegate.ledger.status import Status, TransitionNotAllowed, sources_of
 from lakegate.ledger.status_events import StatusEventPublisher, status_change_detail
 
@@ -36,10 +37,10 @@ if TYPE_CHECKING:
 # Powertools' logger, which is named after the service ("lakegate") and so is this one's parent.
 logger = logging.getLogger(__name__)
 
-KEY = "request_id"
+KEY: Final = "request_id"
 SYSTEM_ACTOR = "lakegate"
 # Details (JSON) of status events EventBridge did not take yet; put by the next access with a publisher.
-UNPUBLISHED_EVENTS = "unpublished_events"
+UNPUBLISHED_EVENTS: Final = "unpublished_events"
 
 
 _serializer = TypeSerializer()
@@ -81,7 +82,7 @@ class Ledger:
         self._events = events
         self._defer_failed_events = defer_failed_events
 
-    def get(self, request_id: str) -> dict[str, Any] | None:
+    def get(self, request_id: str) -> LedgerRecord | None:
         """The request's record, or None."""
         try:
             response = self._dynamodb.get_item(
@@ -100,7 +101,7 @@ class Ledger:
 
     def scan(
         self, *, equal_to: Mapping[str, str] | None = None, fields: Collection[str] = ()
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[LedgerRecord]:
         """Every record whose top-level attributes equal ``equal_to`` (only ``fields``, if given).
 
         A paged Scan of the whole table with a filter: for people listing requests (the CLI),
@@ -117,6 +118,8 @@ class Ledger:
                 conditions.append(f"#e{index} = :e{index}")
             arguments["FilterExpression"] = " AND ".join(conditions)
             arguments["ExpressionAttributeValues"] = values
+        if unknown := unknown_fields(tuple(fields)):
+            raise ValueError(f"fields: {', '.join(unknown)} are not ledger record fields")
         if fields:
             for index, name in enumerate(fields):
                 names[f"#p{index}"] = name
@@ -131,7 +134,7 @@ class Ledger:
             raise_if_transient(error, "scanning the ledger")
             raise
 
-    def require(self, request_id: str) -> dict[str, Any]:
+    def require(self, request_id: str) -> LedgerRecord:
         """The request's record, or RequestNotFound."""
         record = self.get(request_id)
         if record is None:
@@ -139,11 +142,11 @@ class Ledger:
         return record
 
     def create(
-        self, request_id: str, fields: Mapping[str, Any], *, by: str, reason: str, now: datetime
-    ) -> dict[str, Any]:
+        self, request_id: str, fields: LedgerRecord, *, by: str, reason: str, now: datetime
+    ) -> LedgerRecord:
         """Record a new request as RECEIVED; a retry with the same fields is a no-op."""
         at = timestamp(now)
-        record = {
+        record: LedgerRecord = {
             **fields,
             KEY: request_id,
             "status": Status.RECEIVED.value,
@@ -180,12 +183,12 @@ class Ledger:
         by: str,
         reason: str,
         now: datetime,
-        set_fields: Mapping[str, Any] | None = None,
+        set_fields: LedgerRecord | None = None,
         remove_fields: Collection[str] = (),
         extra_condition: tuple[str, Mapping[str, Any]] | None = None,
         only_from: Status | None = None,
         return_old: bool = False,
-    ) -> dict[str, Any]:
+    ) -> LedgerRecord:
         """Move the request to ``to`` if the transition table allows it from the current status.
 
         ``only_from`` narrows that to one status, for a caller undoing or completing a change it
@@ -240,9 +243,13 @@ class Ledger:
             return returned
         if return_old:
             # The record as the update left it, to describe the change; the caller gets the old one.
-            after = {key: value for key, value in returned.items() if key not in remove_fields}
+            after = cast(
+                "LedgerRecord", {key: value for key, value in returned.items() if key not in remove_fields}
+            )
             after.update(set_fields or {})
-            after.update(status=to.value, updated_at=at, history=[*returned.get("history", []), entry])
+            after.update(
+                {"status": to.value, "updated_at": at, "history": [*returned.get("history", []), entry]}
+            )
             previous = returned.get("status")
         else:
             after = returned
@@ -252,7 +259,7 @@ class Ledger:
             after = self._publish(self._events, after, changed)
         return returned if return_old else after
 
-    def update_fields(self, request_id: str, fields: Mapping[str, Any], *, now: datetime) -> None:
+    def update_fields(self, request_id: str, fields: LedgerRecord, *, now: datetime) -> None:
         """Set fields that are not a status change (for example when the consumer was notified)."""
         names = {f"#f{index}": name for index, name in enumerate(fields)}
         values = {f":f{index}": _serializer.serialize(value) for index, value in enumerate(fields.values())}
@@ -277,7 +284,7 @@ class Ledger:
             raise_if_transient(error, f"updating request {request_id}")
             raise
 
-    def claim_reminder(self, request_id: str, *, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+    def claim_reminder(self, request_id: str, *, secret_hash: str, now: datetime) -> LedgerRecord | None:
         """Mark the request reminded and add ``secret_hash`` to its valid link secrets, at most once.
 
         One conditional update: the request must be PENDING_APPROVAL, before its approval deadline
@@ -339,7 +346,7 @@ class Ledger:
                 raise_if_transient(error, f"releasing the reminder of request {request_id}")
                 raise
 
-    def record_failure(self, request_id: str, *, error: str, cause: str, now: datetime) -> dict[str, Any]:
+    def record_failure(self, request_id: str, *, error: str, cause: str, now: datetime) -> LedgerRecord:
         """Mark the request FAILED with its error and cause, creating the record if evaluation never did."""
         at = timestamp(now)
         entry = _history_entry(Status.FAILED, SYSTEM_ACTOR, f"{error}: {cause}", at)
@@ -390,8 +397,8 @@ class Ledger:
         return record
 
     def _publish(
-        self, events: StatusEventPublisher, record: dict[str, Any], changed: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, events: StatusEventPublisher, record: LedgerRecord, changed: list[dict[str, Any]]
+    ) -> LedgerRecord:
         """Put the record's unpublished events, then those of ``changed``, oldest first.
 
         What EventBridge does not take is kept on the record for the next attempt; an event put
@@ -416,7 +423,9 @@ class Ledger:
             return record
         if unpublished:
             self._forget_unpublished(request_id, len(unpublished))
-        return {key: value for key, value in record.items() if key != UNPUBLISHED_EVENTS}
+        return cast(
+            "LedgerRecord", {key: value for key, value in record.items() if key != UNPUBLISHED_EVENTS}
+        )
 
     def _keep_unpublished(self, request_id: str, details: list[dict[str, Any]]) -> None:
         if not details:
@@ -460,7 +469,7 @@ class Ledger:
 class StatusConflict(RequestStateConflict):
     """A conditional status change did not apply; ``current`` is the record as it is now."""
 
-    def __init__(self, request_id: str, wanted: Status, current: dict[str, Any] | None) -> None:
+    def __init__(self, request_id: str, wanted: Status, current: LedgerRecord | None) -> None:
         status = current.get("status") if current else "absent"
         super().__init__(f"request {request_id} cannot become {wanted.value}: it is {status}")
         self.current = current
@@ -478,13 +487,13 @@ def _sources(target: Status, only_from: Status | None = None) -> list[str]:
     return sorted(status.value for status in sources)
 
 
-def _previous_status(record: Mapping[str, Any]) -> str | None:
+def _previous_status(record: LedgerRecord) -> str | None:
     """The status before the change a write just appended to the record's history."""
     history = record.get("history") or []
     return str(history[-2]["status"]) if len(history) > 1 else None
 
 
-def _history_entry(status: Status, by: str, reason: str, at: str) -> dict[str, str]:
+def _history_entry(status: Status, by: str, reason: str, at: str) -> HistoryEntry:
     return {"status": status.value, "at": at, "by": by, "reason": reason}
 
 
@@ -492,8 +501,10 @@ def _to_item(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in record.items() if value is not None}
 
 
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+def _from_item(item: Mapping[str, Any]) -> LedgerRecord:
+    return cast(
+        "LedgerRecord", {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+    )
 
 
 def _plain(value: Any) -> Any:

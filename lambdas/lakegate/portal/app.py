@@ -38,6 +38,7 @@ from lakegate.core.errors import (
     RequestStateConflict,
     TransientAwsError,
 )
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger, utc_now
 from lakegate.portal.auth import (
@@ -268,7 +269,7 @@ def build_app(
             "request started" if submission.started else "request already pending",
             extra={"request_id": submission.request_id, "by": frame.user.username},
         )
-        record = wait_for_record(submission.request_id, ledger=ledger) or {
+        record: LedgerRecord = wait_for_record(submission.request_id, ledger=ledger) or {
             "request_id": submission.request_id,
             "status": submission.status,
             "item": request.item_name,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from lakegate.approvals.decision import MAX_COMMENT_LENGTH, closed_reason
+from lakegate.ledger.record import LedgerRecord, request_of
 from lakegate.portal.pages import (
     DECISIONS,
     Frame,
@@ -21,7 +21,7 @@ from lakegate.portal.request_pages import grantee
 
 
 def decisions_page(
-    records: Sequence[Mapping[str, Any]], *, frame: Frame, message: str = "", user_role_prefix: str = ""
+    records: Sequence[LedgerRecord], *, frame: Frame, message: str = "", user_role_prefix: str = ""
 ) -> str:
     """``/portal/app/decisions``: one section per pending request, the nearest deadline first."""
     top = notice(message) if message else ""
@@ -38,15 +38,15 @@ def decisions_page(
     return document("Decisions", main, frame=Frame(user=frame.user, csrf=frame.csrf, section=DECISIONS))
 
 
-def closed_message(record: Mapping[str, Any]) -> str:
+def closed_message(record: LedgerRecord) -> str:
     """Why a request can no longer be decided, as a sentence."""
     reason = closed_reason(record)
     return f"{reason[0].upper()}{reason[1:]}."
 
 
-def _section(index: int, record: Mapping[str, Any], *, frame: Frame, user_role_prefix: str) -> str:
+def _section(index: int, record: LedgerRecord, *, frame: Frame, user_role_prefix: str) -> str:
     request_id = str(record.get("request_id") or "")
-    request = record.get("request") or {}
+    request = request_of(record)
     duration = request.get("duration_days")
     owner, owner_name = record.get("data_owner"), record.get("data_owner_name")
     details = definition_list(

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.decision import is_expired
 from lakegate.core.errors import CatalogItemNotFound, InvalidRequest, LakegateError, RequestNotFound
+from lakegate.ledger.record import SUMMARY_FIELDS, LedgerRecord, request_of
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
 from lakegate.portal.auth import PortalUser
@@ -45,26 +46,6 @@ FIELD_OF = {
 FORM = "form"
 # Requests that ended without access (or whose access ended): the page offers to ask again.
 ASK_AGAIN = frozenset({Status.DENIED.value, Status.REVOKED.value, Status.EXPIRED.value, Status.FAILED.value})
-LIST_FIELDS = (
-    "request_id",
-    "status",
-    "item",
-    "database",
-    "consumer_account",
-    "requester",
-    "person",
-    "request",
-    "data_owner",
-    "data_owner_name",
-    "sensitive",
-    "sensitivity_reasons",
-    "created_at",
-    "approval_expires_at",
-    "decided_by",
-    "decided_at",
-    "decision_comment",
-    "access_expires_at",
-)
 # After starting a request, how long to wait for the workflow's first ledger record (RECEIVED), so the
 # pages that follow (the request, "My requests") show it; the workflow writes it within a second or two.
 RECORD_WAIT_SECONDS = 5.0
@@ -204,7 +185,7 @@ def wait_for_record(
     poll: float = RECORD_POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
-) -> dict[str, Any] | None:
+) -> LedgerRecord | None:
     """The request's ledger record, waiting up to ``timeout`` for the workflow to write it; else None."""
     deadline = monotonic() + timeout
     while True:
@@ -214,18 +195,18 @@ def wait_for_record(
         sleep(poll)
 
 
-def my_requests(user: PortalUser, *, ledger: Ledger) -> list[dict[str, Any]]:
+def my_requests(user: PortalUser, *, ledger: Ledger) -> list[LedgerRecord]:
     """The requests the user asked for, newest first."""
-    records = ledger.scan(equal_to={"requester": user.username}, fields=LIST_FIELDS)
+    records = ledger.scan(equal_to={"requester": user.username}, fields=SUMMARY_FIELDS)
     return sorted(records, key=lambda record: str(record.get("created_at") or ""), reverse=True)
 
 
-def pending_decisions(user: PortalUser, *, ledger: Ledger, now: datetime) -> list[dict[str, Any]]:
+def pending_decisions(user: PortalUser, *, ledger: Ledger, now: datetime) -> list[LedgerRecord]:
     """Requests waiting for a decision the user may take (an owner's accounts; all for admins).
 
     The most urgent (nearest deadline) first; those past their deadline are left out.
     """
-    records = ledger.scan(equal_to={"status": Status.PENDING_APPROVAL.value}, fields=LIST_FIELDS)
+    records = ledger.scan(equal_to={"status": Status.PENDING_APPROVAL.value}, fields=SUMMARY_FIELDS)
     waiting = [
         record
         for record in records
@@ -234,11 +215,11 @@ def pending_decisions(user: PortalUser, *, ledger: Ledger, now: datetime) -> lis
     return sorted(waiting, key=lambda record: str(record.get("approval_expires_at") or ""))
 
 
-def any_in_progress(records: Iterable[Mapping[str, Any]]) -> bool:
+def any_in_progress(records: Iterable[LedgerRecord]) -> bool:
     return any(record.get("status") in IN_PROGRESS for record in records)
 
 
-def may_see(record: Mapping[str, Any], user: PortalUser) -> bool:
+def may_see(record: LedgerRecord, user: PortalUser) -> bool:
     """Admins see every request; others their own, and owners those of their accounts."""
     return (
         user.is_admin
@@ -249,7 +230,7 @@ def may_see(record: Mapping[str, Any], user: PortalUser) -> bool:
 
 def request_for(
     request_id: str, user: PortalUser, *, ledger: Ledger, sfn: SFNClient, state_machine_arn: str
-) -> dict[str, Any]:
+) -> LedgerRecord:
     """The request as the user may see it; RequestNotFound when it is unknown or not theirs to see.
 
     A request started a moment ago is not in the ledger yet: its execution stands in for it
@@ -270,18 +251,21 @@ def request_for(
     if execution is None or not (user.is_admin or document.get("requester") == user.username):
         raise RequestNotFound(f"request {request_id} is not known")
     started = execution.get("startDate")
-    return {
+    status = execution.get("status")
+    stand_in: LedgerRecord = {
         "request_id": request_id,
-        "status": Status.RECEIVED.value if execution.get("status") == "RUNNING" else execution.get("status"),
+        "status": Status.RECEIVED.value if status == "RUNNING" else str(status),
         "requester": document.get("requester"),
-        "created_at": started.isoformat(timespec="seconds") if isinstance(started, datetime) else None,
         "history": [],
     }
+    if isinstance(started, datetime):
+        stand_in["created_at"] = started.isoformat(timespec="seconds")
+    return stand_in
 
 
-def ask_again_fields(record: Mapping[str, Any]) -> dict[str, str] | None:
+def ask_again_fields(record: LedgerRecord) -> dict[str, str] | None:
     """The request form's query to ask again for what an ended request asked; None when not offered."""
-    request = record.get("request") or {}
+    request = request_of(record)
     if record.get("status") not in ASK_AGAIN or not request.get("database"):
         return None
     fields = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from lakegate.approvals.email_message import person_and_role
 from lakegate.core.people import person_for
+from lakegate.ledger.record import HistoryEntry, LedgerRecord, request_of
 from lakegate.portal.catalog import DatabaseView, TableView
 from lakegate.portal.pages import (
     REQUESTS,
@@ -132,13 +133,11 @@ def request_form_page(
     return document(f"Request access to {item}", main, frame=_in_requests(frame))
 
 
-def request_page(
-    record: Mapping[str, Any], *, frame: Frame, message: str = "", user_role_prefix: str = ""
-) -> str:
+def request_page(record: LedgerRecord, *, frame: Frame, message: str = "", user_role_prefix: str = "") -> str:
     """``/portal/app/requests/{id}``: status, decision, grants, expiry, history, and "Request again"."""
     request_id = str(record.get("request_id") or "")
     status = str(record.get("status") or "")
-    request = record.get("request") or {}
+    request = request_of(record)
     top = notice(message) if message else ""
     meaning = STATUS_MEANING.get(status, "")
     actions = []
@@ -161,7 +160,7 @@ def request_page(
     return document(f"Request {request_id}", main, frame=_in_requests(frame), refresh_seconds=refresh)
 
 
-def my_requests_page(records: Sequence[Mapping[str, Any]], *, frame: Frame) -> str:
+def my_requests_page(records: Sequence[LedgerRecord], *, frame: Frame) -> str:
     """``/portal/app/requests``: the user's requests, newest first, refreshed while any is in progress."""
     in_progress = any(record.get("status") in IN_PROGRESS for record in records)
     if records:
@@ -211,9 +210,9 @@ def my_requests_page(records: Sequence[Mapping[str, Any]], *, frame: Frame) -> s
     )
 
 
-def grantee(record: Mapping[str, Any], user_role_prefix: str = "") -> str:
+def grantee(record: LedgerRecord, user_role_prefix: str = "") -> str:
     """Who receives the grants: the person and their role, the role, or the whole consumer account."""
-    request = record.get("request") or {}
+    request = request_of(record)
     named = person_and_role(record)
     if named:
         return named
@@ -225,7 +224,7 @@ def grantee(record: Mapping[str, Any], user_role_prefix: str = "") -> str:
 
 
 def _request_rows(
-    record: Mapping[str, Any], request: Mapping[str, Any], user_role_prefix: str
+    record: LedgerRecord, request: Mapping[str, Any], user_role_prefix: str
 ) -> list[tuple[str, object]]:
     status = record.get("status")
     duration = request.get("duration_days")
@@ -261,18 +260,18 @@ def _request_rows(
     return rows
 
 
-def _no(record: Mapping[str, Any], name: str) -> str:
+def _no(record: LedgerRecord, name: str) -> str:
     return "No" if name in record else ""
 
 
-def _owner(record: Mapping[str, Any]) -> str:
+def _owner(record: LedgerRecord) -> str:
     owner, name = record.get("data_owner"), record.get("data_owner_name")
     if name and owner and name != owner:
         return f"{name} ({owner})"
     return str(owner or "")
 
 
-def _decision(record: Mapping[str, Any]) -> str:
+def _decision(record: LedgerRecord) -> str:
     by = record.get("decided_by")
     if not by:
         return ""
@@ -280,7 +279,7 @@ def _decision(record: Mapping[str, Any]) -> str:
     return f"{by} at {at}" if at else str(by)
 
 
-def _grants(record: Mapping[str, Any]) -> Html:
+def _grants(record: LedgerRecord) -> Html:
     grants = record.get("grants") or []
     if not grants:
         return Html("")
@@ -292,7 +291,7 @@ def _grants(record: Mapping[str, Any]) -> Html:
     return Html(f"<h2>{esc(title)}</h2><ul>{''.join(items)}</ul>")
 
 
-def _history(request_id: str, history: Iterable[Mapping[str, Any]]) -> Html:
+def _history(request_id: str, history: Iterable[HistoryEntry]) -> Html:
     rows = [
         (entry.get("at") or "", entry.get("status") or "", entry.get("by") or "", entry.get("reason") or "")
         for entry in history

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lakegate.core.errors import InvalidRequest
+from lakegate.ledger.record import StoredRequest
 
 WHOLE_DATABASE = "*"
 ALLOWED_PERMISSIONS = ("SELECT", "DESCRIBE")
@@ -67,7 +68,7 @@ class AccessRequest:
         name = f"{self.database}.{self.table}"
         return f"{name} (columns {', '.join(self.columns)})" if self.columns else name
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StoredRequest:
         """The request in the shape stored in the ledger and passed between steps."""
         return {
             "database": self.database,

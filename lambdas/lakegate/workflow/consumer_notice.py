@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import raise_if_transient
+from lakegate.ledger.record import LedgerRecord, request_of
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 SUBJECT_LIMIT = 100
 
 
-def notice(record: Mapping[str, Any], status: str) -> dict[str, Any]:
+def notice(record: LedgerRecord, status: str) -> dict[str, Any]:
     """The JSON body consumers receive, built from the ledger record."""
-    request = record.get("request") or {}
+    request = request_of(record)
     return {
         "request_id": record["request_id"],
         "status": status,
@@ -48,7 +48,7 @@ class ConsumerNotifier:
         self.topic_arn = topic_arn
         self._sns = sns
 
-    def publish(self, record: Mapping[str, Any], status: str) -> str:
+    def publish(self, record: LedgerRecord, status: str) -> str:
         body = notice(record, status)
         subject = f"lakegate: {status} {body['item'] or record['request_id']}"
         subject = subject.encode("ascii", "replace").decode("ascii")

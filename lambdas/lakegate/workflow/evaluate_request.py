@@ -74,7 +74,7 @@ def evaluate_request(
             "data_owner_name": data_owner_name,
             "sensitive": sensitivity.sensitive,
             "sensitivity_reasons": list(sensitivity.reasons),
-            "approval_expires_at": evaluation["approval_expires_at"],
+            "approval_expires_at": expires_at if sensitivity.sensitive else None,
         },
         by=request.requester or request.consumer_account,
         reason=f"requested {request.item_name}; {reason}",

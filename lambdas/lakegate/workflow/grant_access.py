@@ -18,6 +18,7 @@ from lakegate.core.errors import (
     error_code,
     is_transient,
 )
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, timestamp, utc_now
 from lakegate.requests.model import AccessRequest
@@ -77,7 +78,7 @@ def grant_access(
         else None
     )
     _grant_all(grants, lakeformation)
-    fields: dict[str, Any] = {"grants": [grant.to_dict() for grant in grants]}
+    fields: LedgerRecord = {"grants": [grant.to_dict() for grant in grants]}
     reason = "granted " + "; ".join(grant.describe() for grant in grants)
     if expires_at is not None:
         fields["access_expires_at"] = timestamp(expires_at)

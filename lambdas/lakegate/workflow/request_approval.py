@@ -25,6 +25,7 @@ from lakegate.core.errors import (
     error_code,
     raise_if_transient,
 )
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, utc_now
 from lakegate.workflow.access_expiry import DAY_SECONDS
@@ -115,7 +116,7 @@ def request_approval(
 
 
 def _email(
-    record: Mapping[str, Any],
+    record: LedgerRecord,
     request_id: str,
     secret: str,
     *,

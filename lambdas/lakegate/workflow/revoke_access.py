@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import RequestStateConflict, error_code, raise_if_transient
+from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger, StatusConflict, timestamp, utc_now
 from lakegate.workflow.consumer_notice import ConsumerNotifier
@@ -72,7 +73,7 @@ def _revoke(grant: Grant, lakeformation: LakeFormationClient) -> None:
         logger.info("nothing left to revoke", extra={"grant": grant.to_dict(), "code": error_code(error)})
 
 
-def _result(record: dict[str, Any], *, revoked_now: bool) -> dict[str, Any]:
+def _result(record: LedgerRecord, *, revoked_now: bool) -> dict[str, Any]:
     return {
         "request_id": record["request_id"],
         "status": record["status"],

@@ -84,3 +84,8 @@ def test_scanning_filters_on_attributes_and_returns_only_the_fields_asked_for(le
         {"request_id": "r2", "status": "RECEIVED"},
         {"request_id": "r3", "status": "DENIED"},
     ]
+
+
+def test_scanning_for_a_field_the_record_does_not_have_is_refused_by_name(ledger: Ledger) -> None:
+    with pytest.raises(ValueError, match="fields: decided_bye are not ledger record fields"):
+        list(ledger.scan(fields=("request_id", "decided_bye")))
