@@ -1,6 +1,6 @@
 """Child process of the cold-start benchmark: time one handler import, or the boto3 baseline.
 
-Run as a script (never imported), in a fresh interpreter, by ``bench.benchmark``::
+Run as a script (never imported), in a fresh interpreter, by ``bench.cold_start``::
 
     python bench/coldstart_child.py time|breakdown LAMBDAS_DIR MODULE
 

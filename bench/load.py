@@ -69,6 +69,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 
+from bench.common import mark
 from lakegate_sandbox.process import SandboxProcess, sandbox_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -792,10 +793,6 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}/s"
 
 
-def _mark(met: bool) -> str:
-    return "✓" if met else "✗"
-
-
 def render_load(load: Mapping[str, Any], table: Callable[..., str]) -> str:
     mixed, throughput = load["mixed"], load["throughput"]
     kinds = mixed["kinds"]
@@ -810,7 +807,7 @@ def render_load(load: Mapping[str, Any], table: Callable[..., str]) -> str:
         "",
         table(
             ["check", "", "detail"],
-            [[check["check"], _mark(check["met"]), check["detail"]] for check in mixed["checks"]],
+            [[check["check"], mark(check["met"]), check["detail"]] for check in mixed["checks"]],
         ),
         "",
     ]
@@ -897,7 +894,7 @@ def render_load(load: Mapping[str, Any], table: Callable[..., str]) -> str:
         "",
         "lakegate auto-share / trivial (mean of before and after): "
         f"{'—' if ratio is None else f'{ratio:.2f}'}  target ≥ {throughput['ratio_target_min']} "
-        f"{_mark(throughput['met'])}"
+        f"{mark(throughput['met'])}"
         + (
             f"  (on the emulator's clock: {throughput['server_clock_ratio']:.2f})"
             if throughput["server_clock_ratio"] is not None

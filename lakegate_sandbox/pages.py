@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import Any
 
+from lakegate.web.html import Html, document, esc
 from lakegate_sandbox.outbox import OutboxMessage
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}"
-    "article{border:1px solid #d0d7de;border-radius:.4rem;padding:.75rem 1rem;margin:1rem 0}"
-    "pre{white-space:pre-wrap;overflow-wrap:anywhere}.meta{color:#57606a;font-size:.9rem}"
-)
+# The web server hands ``/assets/`` to the decision function, which serves the stylesheet there.
+ASSETS_PATH = "/assets"
 
 
 def _document(title: str, body: str) -> str:
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
+    return document(
+        title, Html(f"<h1>{esc(title)}</h1>{body}"), site_name="lakegate sandbox", assets_path=ASSETS_PATH
     )
 
 
 def _linkified(text: str) -> str:
     """Escape the text, then make its http(s) addresses clickable."""
-    escaped = escape(text, quote=False)
+    escaped = html.escape(text, quote=False)  # quotes stay, so an address never ends in &quot;
     return _LINK.sub(lambda match: f'<a href="{match.group(0)}">{match.group(0)}</a>', escaped)
 
 
@@ -35,11 +32,11 @@ def outbox_page(messages: Sequence[OutboxMessage]) -> str:
         return _document("Outbox", "<p>No messages yet. Start a request, then reload this page.</p>")
     articles = "".join(
         "<article>"
-        f"<h2>{escape(message.subject or '(no subject)')}</h2>"
-        f'<p class="meta">{escape(message.kind)} · {escape(message.received_at)} · '
-        f"{escape(message.topic_arn)}"
+        f"<h2>{esc(message.subject or '(no subject)')}</h2>"
+        f'<p class="meta">{esc(message.kind)} · {esc(message.received_at)} · '
+        f"{esc(message.topic_arn)}"
         + (
-            " · " + escape(", ".join(f"{name}={value}" for name, value in sorted(message.attributes.items())))
+            " · " + esc(", ".join(f"{name}={value}" for name, value in sorted(message.attributes.items())))
             if message.attributes
             else ""
         )
@@ -51,7 +48,7 @@ def outbox_page(messages: Sequence[OutboxMessage]) -> str:
 
 def index_page(info: Mapping[str, Any]) -> str:
     rows = "".join(
-        f"<tr><th scope=row>{escape(str(name))}</th><td>{escape(str(value))}</td></tr>"
+        f"<tr><th scope=row>{esc(str(name))}</th><td>{esc(str(value))}</td></tr>"
         for name, value in info.items()
         if not isinstance(value, dict | list)
     )

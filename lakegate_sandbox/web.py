@@ -1,9 +1,9 @@
 """The sandbox's web server: the decision API and the portal as API Gateway would call them, the outbox, info.
 
-Requests under ``/requests/`` and ``/owner/requests/`` become the API Gateway HTTP API events the
-decision function receives in AWS, and its response goes back unchanged. The owner route is
-AWS_IAM-authorized in AWS; here the caller is resolved from the request's SigV4 access key
-through the emulator's STS, because moto does not verify signatures.
+Requests under ``/requests/``, ``/owner/requests/`` and ``/assets/`` (the pages' stylesheet) become
+the API Gateway HTTP API events the decision function receives in AWS, and its response goes back
+unchanged. The owner route is AWS_IAM-authorized in AWS; here the caller is resolved from the
+request's SigV4 access key through the emulator's STS, because moto does not verify signatures.
 
 The portal's routes (``PORTAL_ROUTES``, as the central stack declares them) go to the portal function
 the same way; those under ``/portal/app/`` first pass the JWT authorizer (``sandbox.jwt_authorizer``),
@@ -99,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         path = urlsplit(self.path).path
-        if path.startswith("/requests/") or path.startswith("/owner/requests/"):
+        if path.startswith(("/requests/", "/owner/requests/", "/assets/")):
             self._decision(method)
         elif path == "/portal" or path.startswith("/portal/"):
             self._portal(method, path)

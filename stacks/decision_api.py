@@ -17,6 +17,8 @@ from constructs import Construct
 from stacks.nag import acknowledge
 
 REQUEST_PATH = "/requests/{request_id}"
+# The approval pages' stylesheet (lakegate.css), served by the decision function: no inline style.
+ASSETS_PATH = "/assets/{file}"
 # Owners deciding with their AWS identity (`lakegate approve` / `deny`); lambdas/lakegate/approvals/links.py
 # names the same prefix for the function and the CLI.
 
@@ -108,7 +110,17 @@ class DecisionApi(Construct):
                 "by a single-use random secret that the handler checks against a hash kept in the ledger.",
                 "AwsSolutions-APIG4",
             )
-        return links
+        assets = self.http_api.add_routes(
+            path=ASSETS_PATH, methods=[apigwv2.HttpMethod.GET], integration=integration
+        )
+        for route in assets:
+            acknowledge(
+                route,
+                "The stylesheet of the approval pages, which mail recipients without an AWS identity open; "
+                "it is a static file of the function's code and holds no request data.",
+                "AwsSolutions-APIG4",
+            )
+        return [*links, *assets]
 
     @property
     def portal_url(self) -> str:

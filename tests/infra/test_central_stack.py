@@ -405,7 +405,11 @@ def test_the_links_are_served_by_the_decision_function_and_authorized_by_their_s
     # The handler checks each link's secret; owners deciding by AWS identity use the function URL.
     assert {
         route["Properties"]["RouteKey"]: route["Properties"]["AuthorizationType"] for route in routes
-    } == {"GET /requests/{request_id}": "NONE", "POST /requests/{request_id}": "NONE"}
+    } == {
+        "GET /requests/{request_id}": "NONE",
+        "POST /requests/{request_id}": "NONE",
+        "GET /assets/{file}": "NONE",
+    }
     for route in routes:
         assert render(route["Properties"]["Target"], central) == f"integrations/<{integration_id}>"
 
@@ -427,7 +431,7 @@ def test_owners_decide_through_an_iam_function_url_open_only_to_the_producer_acc
     ] == [(PRODUCER_ACCOUNT, "AWS_IAM")]
 
 
-def test_api_gateway_may_invoke_the_decision_function_only_for_the_link_routes(
+def test_api_gateway_may_invoke_the_decision_function_only_for_the_link_and_stylesheet_routes(
     central: SynthesizedStack, central_template: Template
 ) -> None:
     decision_function = {"Fn::GetAtt": [function_id(central, "decision_api"), "Arn"]}
@@ -439,6 +443,7 @@ def test_api_gateway_may_invoke_the_decision_function_only_for_the_link_routes(
 
     assert {render(permission["Properties"]["SourceArn"], central) for permission in permissions} == {
         f"arn:aws:execute-api:{REGION_AND_ACCOUNT}:<{api}>/*/*/requests/{{request_id}}",
+        f"arn:aws:execute-api:{REGION_AND_ACCOUNT}:<{api}>/*/*/assets/{{file}}",
     }
 
 

@@ -404,6 +404,7 @@ def test_without_the_portal_the_api_serves_only_the_approval_links(minimal_centr
     api = f"arn:aws:execute-api:{MINIMAL.region}:{MINIMAL.account}:<{minimal_central.id(HTTP_API)}>"
 
     assert sorted(route["Properties"]["RouteKey"] for route in routes) == [
+        "GET /assets/{file}",
         "GET /requests/{request_id}",
         "POST /requests/{request_id}",
     ]
@@ -411,7 +412,7 @@ def test_without_the_portal_the_api_serves_only_the_approval_links(minimal_centr
     assert {
         render(permission["Properties"]["SourceArn"], minimal_central)
         for permission in invoked_by_api_gateway
-    } == {f"{api}/*/*/requests/{{request_id}}"}
+    } == {f"{api}/*/*/requests/{{request_id}}", f"{api}/*/*/assets/{{file}}"}
 
 
 def test_without_the_portal_only_the_workflow_starts_requests_and_only_the_links_decide(

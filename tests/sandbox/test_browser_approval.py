@@ -111,6 +111,9 @@ def _approve_in_the_browser(sandbox: RunningSandbox, browser: BrowserContext) ->
     assert details["Consumer account"] == consumer
     expect(page.get_by_role("heading", name="Why this needs approval")).to_be_visible()
     expect(page.get_by_role("listitem")).to_have_text(["column customers.profiles.email is flagged pii_flag"])
+    # The one stylesheet is served and applied under a policy that allows no inline style.
+    primary = "getComputedStyle(document.querySelector('button.primary')).backgroundColor"
+    assert page.evaluate(primary) == "rgb(31, 95, 191)"
 
     # Every field is reachable by its label. The owner uses only the keyboard: Tab to the name field
     # (the page's first stop), type a name, Tab past the comment to Approve, press Enter.

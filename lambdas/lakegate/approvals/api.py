@@ -1,7 +1,8 @@
 """The decision API: approval links (HTML pages) and owners deciding with their AWS identity (JSON).
 
 ``GET /requests/{id}`` shows a link's confirmation page and ``POST /requests/{id}`` takes its
-form; ``POST /owner/requests/{id}`` is the AWS_IAM-authorized route ``lakegate approve`` and
+form (``GET /assets/lakegate.css`` is the pages' stylesheet);
+``POST /owner/requests/{id}`` is the AWS_IAM-authorized route ``lakegate approve`` and
 ``lakegate deny`` call, and ``POST /owner/requests/{id}/revoke`` the one ``lakegate revoke`` calls
 (the data owner's account or the central account). Every refusal is a typed exception, answered
 in one place: a page on the link routes, a JSON document on the owner routes.
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from lakegate.approvals.decision import (
     CallerNotAllowed,
@@ -32,11 +34,13 @@ from lakegate.approvals.decision import (
     take_owner_decision,
 )
 from lakegate.approvals.links import OWNER_PREFIX
-from lakegate.approvals.pages import confirmation_page, decided_page, message_page
+from lakegate.approvals.pages import ASSETS_PATH, confirmation_page, decided_page, message_page
 from lakegate.core.errors import RequestNotFound, RequestStateConflict, TransientAwsError
 from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger, utc_now
+from lakegate.web import responses
+from lakegate.web.html import STYLESHEET
 from lakegate.workflow.revocation_client import RevocationFailed, Revoker
 
 if TYPE_CHECKING:
@@ -44,17 +48,11 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-HTML = "text/html; charset=utf-8"
-JSON = "application/json"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 # The secret is in the URL: never leak it through Referer, caches or frames.
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
+SECURITY_HEADERS = {**responses.security_headers(CONTENT_SECURITY_POLICY), "Cache-Control": "no-store"}
 JSON_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MAX_FORM_BYTES = 8192
 OWNER_BODY_FIELDS = frozenset({"action", "comment"})
@@ -62,13 +60,11 @@ REVOKE_BODY_FIELDS = frozenset({"comment"})
 
 
 def page(status_code: int, html: str) -> Response[str]:
-    return Response(status_code=status_code, content_type=HTML, body=html, headers=dict(SECURITY_HEADERS))
+    return responses.html_response(status_code, html, SECURITY_HEADERS)
 
 
 def json_response(status_code: int, document: Mapping[str, Any]) -> Response[str]:
-    return Response(
-        status_code=status_code, content_type=JSON, body=json.dumps(document), headers=dict(JSON_HEADERS)
-    )
+    return responses.json_response(status_code, document, JSON_HEADERS)
 
 
 def decision_summary(record: LedgerRecord) -> dict[str, Any]:
@@ -93,6 +89,12 @@ def build_app(
 ) -> APIGatewayHttpResolver:
     """The HTTP API resolver with its routes and error responses, wired to the given clients."""
     app = APIGatewayHttpResolver()
+
+    @app.get(f"{ASSETS_PATH}/<name>")
+    def asset(name: str) -> Response[str]:
+        if name != STYLESHEET:
+            raise NotFoundError()
+        return responses.asset_response(responses.stylesheet(), responses.CSS, SECURITY_HEADERS)
 
     @app.get("/requests/<request_id>")
     def show(request_id: str) -> Response[str]:
@@ -193,7 +195,7 @@ def build_app(
         return refuse(503, "unavailable", message, html=message_page("Please try again", message))
 
     # Powertools' exception_handler is not annotated, so it is called rather than used as a decorator.
-    responses: list[tuple[type[Exception] | list[type[Exception]], Callable[[Any], Response[str]]]] = [
+    refusals: list[tuple[type[Exception] | list[type[Exception]], Callable[[Any], Response[str]]]] = [
         (LinkRejected, rejected_link),
         (CallerNotAllowed, not_allowed),
         (RequestNotFound, not_found),
@@ -202,7 +204,7 @@ def build_app(
         (RequestStateConflict, conflict),
         ([TryAgainLater, TransientAwsError, RevocationFailed], unavailable),
     ]
-    for errors, respond in responses:
+    for errors, respond in refusals:
         app.exception_handler(errors)(respond)
     return app
 

@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 
 from lakegate.approvals.decision import MAX_APPROVER_LENGTH, MAX_COMMENT_LENGTH
 from lakegate.approvals.email_message import person_and_role
 from lakegate.approvals.links import APPROVE, DENY, request_path
 from lakegate.ledger.record import LedgerRecord, request_of
+from lakegate.web.html import Html, document, esc
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
-color:#1b1f24;line-height:1.45}
-h1{font-size:1.5rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}
-dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
-.note{background:#f3f4f6;padding:.75rem 1rem;border-radius:.4rem}
-label{display:block;margin-top:1rem;font-weight:600}input[type=text],textarea{width:100%;padding:.45rem;
-box-sizing:border-box;font:inherit}button{margin:1.25rem .75rem 0 0;padding:.6rem 1.2rem;font:inherit;
-border-radius:.4rem;border:1px solid #444;cursor:pointer}
-button.primary{background:#1f6feb;color:#fff;border-color:#1f6feb}
-button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
-"""
+SITE_NAME = "lakegate"
+# Where the decision API serves the stylesheet (``GET /assets/lakegate.css``).
+ASSETS_PATH = "/assets"
 
 
 def _document(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)} · lakegate</title><style>{_STYLE}</style></head>"
-        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
-    )
+    return document(title, Html(f"<h1>{esc(title)}</h1>{body}"), site_name=SITE_NAME, assets_path=ASSETS_PATH)
 
 
 def _details(record: LedgerRecord) -> str:
@@ -54,8 +39,9 @@ def _details(record: LedgerRecord) -> str:
         ("Owner", str(record.get("data_owner_name") or record.get("data_owner") or "")),
         ("Decide before", str(record.get("approval_expires_at") or "")),
     ]
-    items = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in rows)
-    return f"<dl>{items}</dl>{_reasons(record.get('sensitivity_reasons') or [])}"
+    items = "".join(f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in rows)
+    reasons = _reasons(record.get("sensitivity_reasons") or [])
+    return f'<dl class="details">{items}</dl>{reasons}'
 
 
 def _grantee_row(record: LedgerRecord) -> tuple[str, str]:
@@ -68,7 +54,7 @@ def _grantee_row(record: LedgerRecord) -> tuple[str, str]:
 
 
 def _reasons(reasons: Iterable[str]) -> str:
-    listed = "".join(f"<li>{escape(str(reason))}</li>" for reason in reasons)
+    listed = "".join(f"<li>{esc(str(reason))}</li>" for reason in reasons)
     return f"<h2>Why this needs approval</h2><ul>{listed}</ul>" if listed else ""
 
 
@@ -81,17 +67,17 @@ def confirmation_page(record: LedgerRecord, *, action: str, secret: str) -> str:
         f'<button type="submit" name="action" value="{secondary}">{labels[secondary]}</button>'
     )
     form = (
-        f'<form method="post" action="{escape(request_path(str(record["request_id"])))}">'
-        f'<input type="hidden" name="secret" value="{escape(secret)}">'
-        '<label for="approver">Your name (recorded with the decision)</label>'
+        f'<form method="post" action="{esc(request_path(str(record["request_id"])))}">'
+        f'<input type="hidden" name="secret" value="{esc(secret)}">'
+        '<div class="field"><label for="approver">Your name (recorded with the decision)</label>'
         f'<input type="text" id="approver" name="approver" maxlength="{MAX_APPROVER_LENGTH}" '
-        'autocomplete="name">'
-        '<label for="comment">Comment (optional, sent to the consumer)</label>'
-        f'<textarea id="comment" name="comment" rows="3" maxlength="{MAX_COMMENT_LENGTH}"></textarea>'
+        'autocomplete="name"></div>'
+        '<div class="field"><label for="comment">Comment (optional, sent to the consumer)</label>'
+        f'<textarea id="comment" name="comment" rows="3" maxlength="{MAX_COMMENT_LENGTH}"></textarea></div>'
         f"{buttons}</form>"
     )
     intro = (
-        '<p class="note">Nothing has been decided yet. Check the request, then press a button: '
+        '<p class="notice">Nothing has been decided yet. Check the request, then press a button: '
         "the decision is final and the link stops working.</p>"
     )
     return _document(f"{labels.get(action, 'Decide')}?", intro + _details(record) + form)
@@ -118,10 +104,10 @@ def decided_page(record: LedgerRecord) -> str:
     if record.get("decision_comment"):
         lines.append(f"Comment: {record['decision_comment']}")
     lines.append("This link no longer changes anything.")
-    body = "".join(f"<p>{escape(str(line))}</p>" for line in lines)
-    return _document(title, f'<div class="note">{body}</div>{_details(record)}')
+    body = "".join(f"<p>{esc(str(line))}</p>" for line in lines)
+    return _document(title, f'<div class="notice">{body}</div>{_details(record)}')
 
 
 def message_page(title: str, message: str) -> str:
     """A short page for errors: unknown request, bad link, try again later."""
-    return _document(title, f"<p>{escape(message)}</p>")
+    return _document(title, f"<p>{esc(message)}</p>")

@@ -10,17 +10,16 @@ from lakegate.portal.catalog import CatalogPage, ColumnView, DatabaseView, Table
 from lakegate.portal.pages import (
     CATALOG,
     Frame,
-    Html,
     app_url,
     data_table,
     definition_list,
     document,
-    esc,
     link,
     not_flagged,
     sensitive,
 )
 from lakegate.requests.model import WHOLE_DATABASE
+from lakegate.web.html import Html, esc
 
 
 def catalog_page(page: CatalogPage, *, frame: Frame, paged: bool) -> str:

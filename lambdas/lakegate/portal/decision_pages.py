@@ -6,18 +6,9 @@ from collections.abc import Sequence
 
 from lakegate.approvals.decision import MAX_COMMENT_LENGTH, closed_reason
 from lakegate.ledger.record import LedgerRecord, request_of
-from lakegate.portal.pages import (
-    DECISIONS,
-    Frame,
-    Html,
-    app_url,
-    definition_list,
-    document,
-    esc,
-    link,
-    notice,
-)
+from lakegate.portal.pages import DECISIONS, Frame, app_url, definition_list, document, link, notice
 from lakegate.portal.request_pages import grantee
+from lakegate.web.html import Html, esc
 
 
 def decisions_page(

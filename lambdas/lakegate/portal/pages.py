@@ -1,19 +1,19 @@
-"""The portal's HTML: one escaping helper, the page frame, shared pieces, the sign-in and message pages.
+"""The portal's HTML: the page frame (header, navigation), shared pieces, the sign-in and message pages.
 
-Every value put into a page goes through ``esc``, which escapes text and leaves ``Html`` (markup
-this module's builders made from escaped parts) as it is. Pages are complete documents: a skip
-link, a header with the navigation, one ``<main>``, the title, ``lang="en"``; the stylesheet and
-the script are files (the Content-Security-Policy allows no inline script or style).
+Pages are documents of the one HTML layer (``lakegate.web.html``): a skip link, a header with the
+navigation, one ``<main>``, the title, ``lang="en"``; the stylesheet and the script are files (the
+Content-Security-Policy allows no inline script or style).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lakegate.portal.auth import CSRF_FIELD, MAY_DECIDE, PortalUser
+from lakegate.web import html
+from lakegate.web.html import Html, esc
 
 PORTAL_PATH = "/portal"
 APP_PATH = "/portal/app"
@@ -22,24 +22,6 @@ SITE_NAME = "lakegate portal"
 CATALOG = "catalog"
 REQUESTS = "requests"
 DECISIONS = "decisions"
-
-
-class Html(str):
-    """Markup built from escaped parts: ``esc`` leaves it as it is."""
-
-    __slots__ = ()
-
-
-def esc(value: object) -> Html:
-    """``value`` as HTML text (quotes too, so it is safe in attributes); ``Html`` passes unchanged."""
-    if isinstance(value, Html):
-        return value
-    return Html(html.escape("" if value is None else str(value), quote=True))
-
-
-def join(parts: Iterable[object]) -> Html:
-    """Pieces of markup and text, text escaped, as one piece of markup."""
-    return Html("".join(esc(part) for part in parts))
 
 
 def app_url(path: str, query: Mapping[str, str] | None = None) -> str:
@@ -67,19 +49,15 @@ class Frame:
 
 def document(title: str, main: Html, *, frame: Frame | None, refresh_seconds: int | None = None) -> str:
     """A complete page: ``main`` is the content of ``<main>``, which starts with the page's ``<h1>``."""
-    refresh = f' data-refresh="{int(refresh_seconds)}"' if refresh_seconds else ""
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{esc(title)} · {SITE_NAME}</title>"
-        f'<link rel="stylesheet" href="{ASSETS_PATH}/portal.css">'
-        f'<script src="{ASSETS_PATH}/portal.js" defer></script>'
-        "</head><body>"
-        '<a class="skip-link" href="#main">Skip to main content</a>'
-        f"{_header(frame)}"
-        f'<main id="main" tabindex="-1"{refresh}>{main}</main>'
-        "</body></html>"
+    refresh = Html(f' data-refresh="{int(refresh_seconds)}"') if refresh_seconds else None
+    return html.document(
+        title,
+        main,
+        site_name=SITE_NAME,
+        assets_path=ASSETS_PATH,
+        header=_header(frame),
+        script="portal.js",
+        main_attributes=refresh,
     )
 
 

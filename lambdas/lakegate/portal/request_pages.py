@@ -12,12 +12,10 @@ from lakegate.portal.catalog import DatabaseView, TableView
 from lakegate.portal.pages import (
     REQUESTS,
     Frame,
-    Html,
     app_url,
     data_table,
     definition_list,
     document,
-    esc,
     link,
     notice,
     sensitive,
@@ -25,6 +23,7 @@ from lakegate.portal.pages import (
 from lakegate.portal.request_forms import FORM, SOME_COLUMNS, WHOLE_TABLE, RequestForm, ask_again_fields
 from lakegate.requests.model import MAX_DURATION_DAYS, MAX_JUSTIFICATION_LENGTH
 from lakegate.requests.submission import IN_PROGRESS
+from lakegate.web.html import Html, esc
 from lakegate.workflow.grants import Grant
 
 REFRESH_SECONDS = 5

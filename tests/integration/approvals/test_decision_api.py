@@ -403,3 +403,21 @@ def test_an_undeliverable_owner_decision_is_unavailable_and_reopens_the_request(
     record = pending.require("req-1")
     assert record["status"] == Status.PENDING_APPROVAL
     assert record["task_token"] == "token-1"
+
+
+def test_the_pages_link_one_stylesheet_the_api_serves_and_allow_no_inline_style(pending: Ledger) -> None:
+    sfn, _ = stubbed_sfn()
+    browser = Browser(pending, sfn)
+
+    page = browser.get("req-1", action="approve", secret=SECRET)
+    style = browser._send(http_api_event("GET", "/assets/lakegate.css"))
+    other = browser._send(http_api_event("GET", "/assets/portal.js"))
+
+    policy = page["headers"]["Content-Security-Policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert '<link rel="stylesheet" href="/assets/lakegate.css">' in page["body"]
+    assert "<style" not in page["body"] and " style=" not in page["body"]
+    assert style["statusCode"] == 200
+    assert style["headers"]["Content-Type"] == "text/css; charset=utf-8"
+    assert "button.primary" in style["body"]
+    assert other["statusCode"] == 404

@@ -236,7 +236,7 @@ def test_the_sign_in_page_and_the_assets_are_public(mesh: OfflineMesh) -> None:
 
     page = portal.get("/portal")
     script = portal.get("/portal/assets/portal.js")
-    style = portal.get("/portal/assets/portal.css")
+    style = portal.get("/portal/assets/lakegate.css")
 
     assert page.status == 200 and 'for="username">Username<' in page.body
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from bench.benchmark import DUMMY_SETTINGS, HANDLERS_PREFIX
+from bench.cold_start import DUMMY_SETTINGS
+from bench.common import HANDLERS_PREFIX
 from lakegate.core import manifest
 
 

@@ -18,9 +18,10 @@ from lakegate.portal.catalog import (
 )
 from lakegate.portal.catalog_pages import catalog_page, database_page, table_page
 from lakegate.portal.decision_pages import decisions_page
-from lakegate.portal.pages import Frame, Html, esc, message_page, sign_in_page
+from lakegate.portal.pages import Frame, message_page, sign_in_page
 from lakegate.portal.request_forms import RequestForm
 from lakegate.portal.request_pages import my_requests_page, request_form_page, request_page
+from lakegate.web.html import Html, esc
 from tests.support.ledger_records import CONSUMER, PRODUCER, evaluated_fields
 
 SCRIPT = "<script>alert('x')</script>"
