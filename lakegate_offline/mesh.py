@@ -23,9 +23,9 @@ import boto3
 from moto import mock_aws
 
 from lakegate.core import manifest
+from lakegate.ledger.record import KEY as LEDGER_KEY
 from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status_events import SOURCE as STATUS_EVENT_SOURCE
-from lakegate.ledger.store import KEY as LEDGER_KEY
 from lakegate.ledger.store import Ledger
 from lakegate_offline.http_api import http_api_event
 from lakegate_offline.in_process_lambda import InProcessLambdas, load_handler

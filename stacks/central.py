@@ -24,15 +24,15 @@ from stacks.audit_role import AuditRole
 from stacks.central_settings import CentralSettings
 from stacks.config import LakegateConfig
 from stacks.datazone_bridge import S3SubscriptionFulfilment, SubscriptionAutoApproval
-from stacks.decision_api import DecisionApi
 from stacks.event_bus import StatusEventBus
 from stacks.functions import WorkflowFunctions
 from stacks.invitation_report import StaleInvitationReport
-from stacks.ledger import Ledger
+from stacks.ledger_table import LedgerTable
 from stacks.nag import acknowledge, resource_finding
 from stacks.notifications import ConsumerNotifications
 from stacks.owner_decisions import OwnerDecisionUrl
 from stacks.portal import PortalUserPool
+from stacks.web_api import WebApi
 from stacks.workflow import AccessRequestWorkflow
 
 _RETENTION = {
@@ -104,7 +104,7 @@ class CentralStack(Stack):
             description="lakegate: encrypts the request ledger and the consumer-notification topic",
             enable_key_rotation=True,
         )
-        self.table: dynamodb.Table = Ledger(self, "Ledger", key=self.key).table
+        self.table: dynamodb.Table = LedgerTable(self, "Ledger", key=self.key).table
         self.topic: sns.Topic = ConsumerNotifications(self, "Notifications", key=self.key).topic
         self.invitation_report = StaleInvitationReport(
             self,
@@ -115,7 +115,8 @@ class CentralStack(Stack):
         )
         self.status_events = StatusEventBus(self, "StatusEvents", bus_name=config.event_bus_name)
         self.event_bus: events.EventBus = self.status_events.bus
-        decision_api = DecisionApi(
+        # "DecisionApi" is the id the first deployments used: another would replace the API and its URL.
+        decision_api = WebApi(
             self,
             "DecisionApi",
             rate_limit=config.decision_api_rate_limit,

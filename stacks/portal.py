@@ -2,7 +2,7 @@
 
 Administrators create the users (there is no self sign-up) and put them in groups; the portal function
 signs them in with USER_PASSWORD_AUTH on the app client, and the HTTP API's JWT authorizer checks the ID
-token on every ``/portal/app/`` route (``DecisionApi.route_portal``).
+token on every ``/portal/app/`` route (``WebApi.route_portal``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ only the fields it names; a full record always has ``request_id``, ``status``, `
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
+
+KEY: Final = "request_id"  # the ledger table's partition key
 
 
 class HistoryEntry(TypedDict):

@@ -26,7 +26,7 @@ from lakegate.core.errors import (
     error_code,
     raise_if_transient,
 )
-from lakegate.ledger.record import HistoryEntry, LedgerRecord, unknown_fields
+from lakegate.ledger.record import KEY, HistoryEntry, LedgerRecord, unknown_fields
 from lakegate.ledger.status import Status, TransitionNotAllowed, sources_of
 from lakegate.ledger.status_events import StatusEventPublisher, status_change_detail
 
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 # Powertools' logger, which is named after the service ("lakegate") and so is this one's parent.
 logger = logging.getLogger(__name__)
 
-KEY: Final = "request_id"
 SYSTEM_ACTOR = "lakegate"
 # Details (JSON) of status events EventBridge did not take yet; put by the next access with a publisher.
 UNPUBLISHED_EVENTS: Final = "unpublished_events"

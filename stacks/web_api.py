@@ -50,7 +50,7 @@ _ACCESS_LOG_FORMAT = json.dumps(
 )
 
 
-class DecisionApi(Construct):
+class WebApi(Construct):
     """An HTTP API with a throttled, access-logged default stage; routes are added with ``route_to``.
 
     The API exists before its handler so that the function sending the links can be told the base URL.

@@ -7,10 +7,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-PARTITION_KEY = "request_id"
+from lakegate.ledger.record import KEY
 
 
-class Ledger(Construct):
+class LedgerTable(Construct):
     """The ledger table: encrypted with lakegate's key, recoverable to any point, kept on stack deletion."""
 
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
@@ -18,7 +18,7 @@ class Ledger(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(name=KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=key,
