@@ -18,6 +18,7 @@ import moto.stepfunctions
 from botocore.model import OperationModel
 
 from lakegate.core import manifest
+from lakegate_cli.render import aligned
 
 REGION = "us-east-1"
 
@@ -100,14 +101,5 @@ class ApiCallLog:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    """A plain text table; columns whose index is in ``right`` are right-aligned."""
-    cells = [[str(value) for value in row] for row in rows]
-    widths = [max(len(headers[index]), *(len(row[index]) for row in cells)) for index in range(len(headers))]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            value.rjust(width) if index in right else value.ljust(width)
-            for index, (value, width) in enumerate(zip(values, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * width for width in widths]), *(line(row) for row in cells)])
+    """A plain text table under a rule; columns whose index is in ``right`` are right-aligned."""
+    return aligned([list(headers), *([str(value) for value in row] for row in rows)], right=right, rule=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 EMPTY = "-"
@@ -27,16 +27,27 @@ def text(value: Any) -> str:
 
 def table(columns: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, Any]]) -> str:
     """A plain-text table; ``columns`` are (heading, key) pairs, widths fit the longest cell."""
-    cells = [[text(row.get(key)) for _, key in columns] for row in rows]
     headings = [heading for heading, _ in columns]
-    widths = [
-        max([len(heading)] + [len(line[index]) for line in cells]) for index, heading in enumerate(headings)
-    ]
-    lines = [headings, *cells]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in lines
-    )
+    return aligned([headings, *([text(row.get(key)) for _, key in columns] for row in rows)])
+
+
+def aligned(lines: Sequence[Sequence[str]], *, right: Collection[int] = (), rule: bool = False) -> str:
+    """Lines of cells in columns as wide as their longest cell; columns in ``right`` right-aligned.
+
+    With ``rule``, a line of dashes follows the first line (the headings).
+    """
+    widths = [max(len(line[index]) for line in lines) for index in range(len(lines[0]))]
+
+    def joined(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if index in right else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    shown = [joined(line) for line in lines]
+    if rule:
+        shown.insert(1, joined(["-" * width for width in widths]))
+    return "\n".join(shown)
 
 
 def details(pairs: Sequence[tuple[str, Any]]) -> str:

@@ -35,31 +35,6 @@ from stacks.portal import PortalUserPool
 from stacks.web_api import WebApi
 from stacks.workflow import AccessRequestWorkflow
 
-_RETENTION = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-
 # What the function code does to the ledger (lakegate/ledger/store.py): single-item reads (also after a
 # conditional write that did not apply) and conditional updates; only evaluate_request creates requests.
 LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -96,7 +71,7 @@ class CentralStack(Stack):
             description="lakegate central: governed Lake Formation data sharing with owner approval",
             **kwargs,
         )
-        retention = _RETENTION[config.log_retention_days]
+        retention = config.log_retention
 
         self.key = kms.Key(
             self,

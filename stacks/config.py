@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from lakegate.datazone.rules import RulesError, compact_json
@@ -43,31 +44,32 @@ _DATAZONE_DOMAIN_ID = re.compile(r"dzd[-_][a-zA-Z0-9_-]{1,36}")
 # a letter or digit.
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
-# The retention periods CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+# The retention periods CloudWatch Logs accepts (AWS::Logs::LogGroup RetentionInDays), in days.
+LOG_RETENTION: Mapping[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+LOG_RETENTION_DAYS = tuple(LOG_RETENTION)
 
 
 class ConfigError(ValueError):
@@ -233,6 +235,11 @@ class LakegateConfig:
         _check_bucket_accounts(self.datazone_bucket_accounts, self.producer_account_ids)
         if self.datazone_auto_approval:
             self.datazone_rules_json()  # fails the synth on a bad rules document
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        """How long every log group keeps its events (validated: one of ``LOG_RETENTION_DAYS``)."""
+        return LOG_RETENTION[self.log_retention_days]
 
     @property
     def approval_timeout_seconds(self) -> int:

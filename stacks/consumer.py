@@ -7,7 +7,6 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from stacks.central import _RETENTION
 from stacks.config import LakegateConfig
 from stacks.invitation_acceptance import InvitationAcceptance
 
@@ -36,7 +35,7 @@ class ConsumerStack(Stack):
             every=Duration.minutes(config.invitation_check_minutes),
             link_prefix=config.resource_link_prefix,
             link_database=config.resource_link_database,
-            log_retention=_RETENTION[config.log_retention_days],
+            log_retention=config.log_retention,
         )
         CfnOutput(
             self,

@@ -219,25 +219,17 @@ class Ledger:
             for index, name in enumerate(remove_fields):
                 names[f"#r{index}"] = name
             update += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(remove_fields)))
-        try:
-            response = self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={KEY: {"S": request_id}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    key: _serializer.serialize(value) for key, value in values.items()
-                },
-                ReturnValues="ALL_OLD" if return_old else "ALL_NEW",
-            )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise_if_transient(error, f"moving request {request_id} to {to.value}")
-                raise
-            current = self.get(request_id)
-            raise StatusConflict(request_id, to, current) from error
-        returned = _from_item(response["Attributes"])
+        returned = self._update(
+            request_id,
+            f"moving request {request_id} to {to.value}",
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={key: _serializer.serialize(value) for key, value in values.items()},
+            ReturnValues="ALL_OLD" if return_old else "ALL_NEW",
+        )
+        if returned is None:
+            raise StatusConflict(request_id, to, self.get(request_id))
         if self._events is None:
             return returned
         if return_old:
@@ -265,23 +257,17 @@ class Ledger:
         names["#updated_at"] = "updated_at"
         values[":at"] = _serializer.serialize(timestamp(now))
         names["#key"] = KEY
-        try:
-            self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={KEY: {"S": request_id}},
-                UpdateExpression="SET "
-                + ", ".join(
-                    [f"#f{index} = :f{index}" for index in range(len(fields))] + ["#updated_at = :at"]
-                ),
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise RequestNotFound(f"request {request_id} is not in the ledger") from error
-            raise_if_transient(error, f"updating request {request_id}")
-            raise
+        updated = self._update(
+            request_id,
+            f"updating request {request_id}",
+            UpdateExpression="SET "
+            + ", ".join([f"#f{index} = :f{index}" for index in range(len(fields))] + ["#updated_at = :at"]),
+            ConditionExpression="attribute_exists(#key)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        if updated is None:
+            raise RequestNotFound(f"request {request_id} is not in the ledger")
 
     def claim_reminder(self, request_id: str, *, secret_hash: str, now: datetime) -> LedgerRecord | None:
         """Mark the request reminded and add ``secret_hash`` to its valid link secrets, at most once.
@@ -291,59 +277,47 @@ class Ledger:
         (decided, expired, or reminded already). The status does not change: no history entry, no event.
         """
         at = timestamp(now)
-        try:
-            response = self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={KEY: {"S": request_id}},
-                UpdateExpression=(
-                    "SET #reminded_at = :at, #updated_at = :at, "
-                    "#hashes = list_append(if_not_exists(#hashes, :empty), :hash)"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(#key) AND #status = :pending AND attribute_not_exists(#reminded_at) "
-                    "AND #deadline > :at"
-                ),
-                ExpressionAttributeNames={
-                    "#key": KEY,
-                    "#status": "status",
-                    "#reminded_at": "reminded_at",
-                    "#updated_at": "updated_at",
-                    "#hashes": "secret_hashes",
-                    "#deadline": "approval_expires_at",
-                },
-                ExpressionAttributeValues={
-                    ":at": {"S": at},
-                    ":pending": {"S": Status.PENDING_APPROVAL.value},
-                    ":empty": {"L": []},
-                    ":hash": {"L": [{"S": secret_hash}]},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return None
-            raise_if_transient(error, f"recording the reminder of request {request_id}")
-            raise
-        return _from_item(response["Attributes"])
+        return self._update(
+            request_id,
+            f"recording the reminder of request {request_id}",
+            UpdateExpression=(
+                "SET #reminded_at = :at, #updated_at = :at, "
+                "#hashes = list_append(if_not_exists(#hashes, :empty), :hash)"
+            ),
+            ConditionExpression=(
+                "attribute_exists(#key) AND #status = :pending AND attribute_not_exists(#reminded_at) "
+                "AND #deadline > :at"
+            ),
+            ExpressionAttributeNames={
+                "#key": KEY,
+                "#status": "status",
+                "#reminded_at": "reminded_at",
+                "#updated_at": "updated_at",
+                "#hashes": "secret_hashes",
+                "#deadline": "approval_expires_at",
+            },
+            ExpressionAttributeValues={
+                ":at": {"S": at},
+                ":pending": {"S": Status.PENDING_APPROVAL.value},
+                ":empty": {"L": []},
+                ":hash": {"L": [{"S": secret_hash}]},
+            },
+            ReturnValues="ALL_NEW",
+        )
 
     def release_reminder(self, request_id: str, *, reminded_at: str) -> None:
         """Undo ``claim_reminder``'s mark when the reminder could not be sent, so a retry sends it.
 
         The added secret hash stays: its secret was never sent anywhere.
         """
-        try:
-            self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={KEY: {"S": request_id}},
-                UpdateExpression="REMOVE #reminded_at",
-                ConditionExpression="#reminded_at = :at",
-                ExpressionAttributeNames={"#reminded_at": "reminded_at"},
-                ExpressionAttributeValues={":at": {"S": reminded_at}},
-            )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise_if_transient(error, f"releasing the reminder of request {request_id}")
-                raise
+        self._update(  # None when another attempt released it or claimed it anew: leave that mark
+            request_id,
+            f"releasing the reminder of request {request_id}",
+            UpdateExpression="REMOVE #reminded_at",
+            ConditionExpression="#reminded_at = :at",
+            ExpressionAttributeNames={"#reminded_at": "reminded_at"},
+            ExpressionAttributeValues={":at": {"S": reminded_at}},
+        )
 
     def record_failure(self, request_id: str, *, error: str, cause: str, now: datetime) -> LedgerRecord:
         """Mark the request FAILED with its error and cause, creating the record if evaluation never did."""
@@ -351,49 +325,58 @@ class Ledger:
         entry = _history_entry(Status.FAILED, SYSTEM_ACTOR, f"{error}: {cause}", at)
         failing_from = {f":from{index}": status for index, status in enumerate(_sources(Status.FAILED))}
         failing = list(failing_from)
-        try:
-            response = self._dynamodb.update_item(
-                TableName=self.table_name,
-                Key={KEY: {"S": request_id}},
-                UpdateExpression=(
-                    "SET #status = :failed, #error = :error, #cause = :cause, #updated_at = :at, "
-                    "#created_at = if_not_exists(#created_at, :at), "
-                    "#history = list_append(if_not_exists(#history, :empty), :entry)"
-                ),
-                ConditionExpression=f"attribute_not_exists(#status) OR #status IN ({', '.join(failing)})",
-                ExpressionAttributeNames={
-                    "#status": "status",
-                    "#error": "error",
-                    "#cause": "cause",
-                    "#updated_at": "updated_at",
-                    "#created_at": "created_at",
-                    "#history": "history",
-                },
-                ExpressionAttributeValues={
-                    key: _serializer.serialize(value)
-                    for key, value in {
-                        ":failed": Status.FAILED.value,
-                        ":error": error,
-                        ":cause": cause,
-                        ":at": at,
-                        ":empty": [],
-                        ":entry": [entry],
-                        **failing_from,
-                    }.items()
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as failure:
-            if error_code(failure) == "ConditionalCheckFailedException":
-                return self.require(request_id)  # already recorded by an earlier attempt
-            raise_if_transient(failure, f"recording the failure of request {request_id}")
-            raise
-        record = _from_item(response["Attributes"])
+        record = self._update(
+            request_id,
+            f"recording the failure of request {request_id}",
+            UpdateExpression=(
+                "SET #status = :failed, #error = :error, #cause = :cause, #updated_at = :at, "
+                "#created_at = if_not_exists(#created_at, :at), "
+                "#history = list_append(if_not_exists(#history, :empty), :entry)"
+            ),
+            ConditionExpression=f"attribute_not_exists(#status) OR #status IN ({', '.join(failing)})",
+            ExpressionAttributeNames={
+                "#status": "status",
+                "#error": "error",
+                "#cause": "cause",
+                "#updated_at": "updated_at",
+                "#created_at": "created_at",
+                "#history": "history",
+            },
+            ExpressionAttributeValues={
+                key: _serializer.serialize(value)
+                for key, value in {
+                    ":failed": Status.FAILED.value,
+                    ":error": error,
+                    ":cause": cause,
+                    ":at": at,
+                    ":empty": [],
+                    ":entry": [entry],
+                    **failing_from,
+                }.items()
+            },
+            ReturnValues="ALL_NEW",
+        )
+        if record is None:
+            return self.require(request_id)  # already recorded by an earlier attempt
         if self._events is not None:
             record = self._publish(
                 self._events, record, [status_change_detail(record, _previous_status(record))]
             )
         return record
+
+    def _update(self, request_id: str, doing: str, **arguments: Any) -> LedgerRecord | None:
+        """One conditional UpdateItem of the request: the attributes it returns (empty unless asked
+        for), or None when its condition does not hold; throttling raises TransientAwsError."""
+        try:
+            response = self._dynamodb.update_item(
+                TableName=self.table_name, Key={KEY: {"S": request_id}}, **arguments
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return None
+            raise_if_transient(error, doing)
+            raise
+        return _from_item(response.get("Attributes", {}))
 
     def _publish(
         self, events: StatusEventPublisher, record: LedgerRecord, changed: list[dict[str, Any]]
