@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lakegate.portal.auth import CSRF_FIELD, MAY_DECIDE, PortalUser
-from lakegate.web import html
 from lakegate.web.html import Html, esc
+from lakegate.web.html import document as html_document
 
 PORTAL_PATH = "/portal"
 APP_PATH = "/portal/app"
@@ -50,7 +50,7 @@ class Frame:
 def document(title: str, main: Html, *, frame: Frame | None, refresh_seconds: int | None = None) -> str:
     """A complete page: ``main`` is the content of ``<main>``, which starts with the page's ``<h1>``."""
     refresh = Html(f' data-refresh="{int(refresh_seconds)}"') if refresh_seconds else None
-    return html.document(
+    return html_document(
         title,
         main,
         site_name=SITE_NAME,
