@@ -103,7 +103,8 @@ def stubbed_catalog_reads(tables: int) -> CatalogReads:
             response["NextToken"] = f"page-{number + 1}"
         stubber.add_response("get_tables", response)
     request = parse_request(
-        {"source": {"database": database, "table": "*"}, "target": {"account_id": CONSUMER_ACCOUNT}}
+        {"source": {"database": database, "table": "*"}, "target": {"account_id": CONSUMER_ACCOUNT}},
+        partition="aws",
     )
     try:
         with stubber:

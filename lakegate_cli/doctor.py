@@ -9,7 +9,6 @@ read AWS refuses leaves that check unverified, naming the action it needs; it ne
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from lakegate.audit.drift import describe, resource_key
+from lakegate.catalog.parameters import DATA_OWNER, data_owner
+from lakegate.core.identifiers import is_account_id
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.errors import FAILED, OK, CliError
 from lakegate_cli.render import add_json_option, print_json, wants_json
@@ -37,7 +38,6 @@ CROSS_ACCOUNT_VERSION = "CROSS_ACCOUNT_VERSION"
 LOWEST_CROSS_ACCOUNT_VERSION = 3
 RECOMMENDED_CROSS_ACCOUNT_VERSION = 4
 _ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
-_ACCOUNT_ID = re.compile(r"\d{12}")
 _NAMES_SHOWN = 5
 
 _ADMIN_FIX = (
@@ -336,8 +336,6 @@ def default_permissions_check(lake: Mapping[str, Any] | Refused) -> Check:
 
 def data_owner_check(catalog: Sequence[Mapping[str, Any]] | Refused) -> Check:
     """Whether the catalog has databases lakegate can take requests for (a valid ``data_owner``)."""
-    from lakegate.catalog.reader import DATA_OWNER  # loads Powertools: only when doctor runs
-
     name, title = "data_owner", "data owners"
     if isinstance(catalog, Refused):
         return catalog.check(name, title, "the catalog's databases")
@@ -352,7 +350,7 @@ def data_owner_check(catalog: Sequence[Mapping[str, Any]] | Refused) -> Check:
             "every request (DataOwnerMissing)",
             f"set {DATA_OWNER} (the producer's 12-digit account id) on each database lakegate may share",
         )
-    malformed = [database for database in named if not _ACCOUNT_ID.fullmatch(owners[database])]
+    malformed = [database for database in named if not is_account_id(owners[database])]
     if malformed:
         return Check(
             name,
@@ -463,9 +461,7 @@ def _iam_only(defaults: Any) -> bool:
 
 
 def _data_owner(database: Mapping[str, Any]) -> str:
-    from lakegate.catalog.reader import DATA_OWNER
-
-    return str((database.get("Parameters") or {}).get(DATA_OWNER) or "").strip()
+    return data_owner(database.get("Parameters")) or ""
 
 
 def _resource(resource: Mapping[str, Any]) -> str:

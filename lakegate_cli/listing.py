@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 from typing import Any
 
+from lakegate.core.identifiers import is_account_id
 from lakegate.ledger.record import LISTING_FIELDS
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
@@ -21,7 +21,6 @@ COLUMNS = (
     ("CREATED", "created_at"),
     ("DECIDED BY", "decided_by"),
 )
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def register(subparsers: Any) -> None:
@@ -77,6 +76,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _account_id(value: str) -> str:
-    if not _ACCOUNT_ID.match(value.strip()):
+    if not is_account_id(value.strip()):
         raise argparse.ArgumentTypeError(f"{value!r} is not a 12-digit AWS account id")
     return value.strip()

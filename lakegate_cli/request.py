@@ -147,7 +147,8 @@ def execution_payload(args: argparse.Namespace) -> dict[str, Any]:
 def validate(payload: dict[str, Any]) -> AccessRequest:
     """The request the workflow would accept, or a usage error naming the field and its option."""
     try:
-        return parse_request(payload)
+        # Any partition here: the workflow checks the role against the deployment's own.
+        return parse_request(payload, partition=None)
     except InvalidRequest as error:
         message = str(error)
         field = message.split(":", 1)[0]

@@ -20,6 +20,7 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from lakegate.core.identifiers import is_account_id
 from lakegate.datazone.rules import RulesError, compact_json
 
 # Where relative paths in the context (datazone_rules_file) start: the app directory, next to cdk.json.
@@ -27,7 +28,6 @@ APP_DIR = Path(__file__).resolve().parents[1]
 # Lambda allows 4 KB for all environment variables together; the rules must leave room for the rest.
 MAX_RULES_JSON_LENGTH = 3500
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 # The start of a per-user role's name: IAM role-name characters, leaving at least 24 for the user name.
@@ -403,7 +403,7 @@ _PARSERS = {
 
 
 def _check_account_id(key: str, value: object) -> None:
-    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+    if not is_account_id(value):
         raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
 
 
@@ -418,7 +418,7 @@ def _check_bucket_accounts(buckets: object, producer_account_ids: tuple[str, ...
                 f"{bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.' or '-', starting "
                 "and ending with a letter or digit)",
             )
-        if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
+        if not is_account_id(account_id):
             raise ConfigError(
                 key, f"bucket {bucket!r} must map to a 12-digit AWS account id, got {account_id!r}"
             )

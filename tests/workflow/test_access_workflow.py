@@ -262,6 +262,9 @@ def test_replayed_and_tampered_links_take_no_decision(mesh: OfflineMesh, request
             "InvalidRequest",
             "target.account_id: '4444' is not a 12-digit AWS account id (write it as a string)",
         ),
+        (["sales", "orders"], "InvalidRequest", "the request: must be a JSON object, got list"),
+        ("sales.orders", "InvalidRequest", "the request: must be a JSON object, got str"),
+        (None, "InvalidRequest", "the request: is required"),
         (
             request("orphan", "things"),
             "DataOwnerMissing",
@@ -276,7 +279,7 @@ def test_replayed_and_tampered_links_take_no_decision(mesh: OfflineMesh, request
     ],
 )
 def test_a_request_that_cannot_proceed_fails_with_a_named_error_recorded_in_the_ledger(
-    mesh: OfflineMesh, request_id: str, body: dict[str, Any], error: str, cause: str
+    mesh: OfflineMesh, request_id: str, body: Any, error: str, cause: str
 ) -> None:
     execution = mesh.run(body, request_id)
     assert (execution["status"], execution.get("error"), execution.get("cause")) == ("FAILED", error, cause)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lakegate.core.identifiers import is_account_id
 from lakegate.core.people import person_for, role_account, role_arn_of, role_name
 from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.status import Status
@@ -51,7 +52,6 @@ _TABLE_ARN = re.compile(
 # Athena writes ``{queryId: <id>}``; Redshift Serverless writes JSON with "queryId":"NULL" when it has none.
 _QUERY_ID = re.compile(r"""["']?queryId["']?\s*:\s*["']?(?P<id>[^"',}\s]+)""")
 _NO_QUERY_ID = frozenset({"", "null", "none"})
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 # Permissions that let a principal read a table's data; a grant with ALL allows every permission.
 _READ = "SELECT"
 _ALL = "ALL"
@@ -356,7 +356,7 @@ def _why_not(access: DataAccess, covering: list[GrantedRequest], requests: Seque
 
 
 def _principal_covers(principal: str, access: DataAccess) -> bool:
-    if _ACCOUNT_ID.match(principal):
+    if is_account_id(principal):
         return principal == access.account
     return access.role_arn is not None and bool(principal) and same_principal(principal, access.role_arn)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakegate.catalog.reader import MAX_DURATION_DAYS, CatalogScope
-from lakegate.core.errors import InvalidRequest
+from lakegate.catalog.parameters import MAX_DURATION_DAYS
+from lakegate.catalog.reader import CatalogScope
+from lakegate.core.errors import CatalogParameterInvalid, InvalidRequest
 from lakegate.requests.model import AccessRequest
 
 
@@ -28,11 +29,31 @@ def duration_limit(scope: CatalogScope) -> DurationLimit | None:
     return min(limits, key=lambda limit: limit.days) if limits else None
 
 
+def require_readable_limits(scope: CatalogScope) -> None:
+    """CatalogParameterInvalid when the database or a table in scope sets a limit lakegate cannot read.
+
+    Whatever the request's sensitivity: a limit nobody can read is a producer's mistake to fix, and
+    reading it as "no limit" would be the loose reading.
+    """
+    items = [(f"database {scope.database.name}", scope.database.invalid_max_duration)]
+    items += [
+        (f"table {scope.database.name}.{table.name}", table.invalid_max_duration) for table in scope.tables
+    ]
+    for item, value in items:
+        if value is not None:
+            raise CatalogParameterInvalid(
+                f'{item} has {MAX_DURATION_DAYS}="{value}", which is not a whole number of days from 1; '
+                f"its producer must correct it (or remove it) before it can be requested"
+            )
+
+
 def require_duration_within_limit(request: AccessRequest, scope: CatalogScope, *, sensitive: bool) -> None:
     """A sensitive request must ask for at most the smallest ``max_duration_days`` in scope.
 
     Non-sensitive requests are not limited; nor are sensitive ones where nothing in scope sets it.
+    Any request fails when a limit in scope cannot be read (``require_readable_limits``).
     """
+    require_readable_limits(scope)
     if not sensitive:
         return
     limit = duration_limit(scope)

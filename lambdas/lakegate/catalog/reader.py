@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
+from lakegate.catalog.parameters import Flag, max_duration_days, pii_flag
 from lakegate.core.errors import CatalogItemNotFound, error_code, raise_if_transient
 from lakegate.requests.model import AccessRequest
 
@@ -17,36 +18,13 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-PII_FLAG = "pii_flag"
-# On a database or table: the most days of access a request for sensitive data in it may ask for.
-MAX_DURATION_DAYS = "max_duration_days"
-DATA_OWNER = "data_owner"
-DATA_OWNER_NAME = "data_owner_name"
 TABLES_PER_PAGE = 100  # the most GetTables returns in one page
 DATABASES_PER_PAGE = 100  # the most GetDatabases returns in one page
 
 
 def is_flagged(parameters: Mapping[str, str] | None) -> bool:
-    """Whether catalog parameters mark an item sensitive (``pii_flag`` is ``true`` in any case)."""
-    return str((parameters or {}).get(PII_FLAG, "")).strip().lower() == "true"
-
-
-def max_duration_days(parameters: Mapping[str, str] | None, item: str) -> int | None:
-    """The ``max_duration_days`` parameter as a positive whole number; a malformed value is ignored."""
-    raw = (parameters or {}).get(MAX_DURATION_DAYS)
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        logger.warning(
-            f"ignoring {MAX_DURATION_DAYS}={raw!r} on {item}: not a positive whole number of days",
-            extra={"item": item, "value": str(raw)},
-        )
-        return None
-    return value
+    """Whether catalog parameters mark an item sensitive (see ``catalog.parameters.pii_flag``)."""
+    return pii_flag(parameters).sensitive
 
 
 @dataclass(frozen=True)
@@ -54,6 +32,11 @@ class Column:
     name: str
     flagged: bool
     partition_key: bool = False
+    unclear_flag: str | None = None  # a pii_flag value that is neither true nor false
+
+    @property
+    def flag(self) -> Flag:
+        return Flag(self.flagged, self.unclear_flag)
 
 
 @dataclass(frozen=True)
@@ -62,6 +45,12 @@ class Table:
     flagged: bool
     columns: tuple[Column, ...]
     max_duration_days: int | None = None
+    unclear_flag: str | None = None
+    invalid_max_duration: str | None = None  # a max_duration_days value that is no whole number from 1
+
+    @property
+    def flag(self) -> Flag:
+        return Flag(self.flagged, self.unclear_flag)
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name.lower() == name.lower()), None)
@@ -73,6 +62,12 @@ class Database:
     flagged: bool
     parameters: Mapping[str, str]
     max_duration_days: int | None = None
+    unclear_flag: str | None = None
+    invalid_max_duration: str | None = None
+
+    @property
+    def flag(self) -> Flag:
+        return Flag(self.flagged, self.unclear_flag)
 
 
 @dataclass(frozen=True)
@@ -126,11 +121,14 @@ def read_table_scope(database: str, table: str, *, glue: GlueClient, catalog_id:
 def _database(name: str, glue: GlueClient, catalog_id: str | None = None) -> Database:
     raw = get_database(name, glue=glue, catalog_id=catalog_id)
     parameters = dict(raw.get("Parameters") or {})
+    flag, limit = pii_flag(parameters), max_duration_days(parameters)
     return Database(
         name=raw["Name"],
-        flagged=is_flagged(parameters),
+        flagged=flag.sensitive,
         parameters=parameters,
-        max_duration_days=max_duration_days(parameters, f"database {raw['Name']}"),
+        max_duration_days=limit.days,
+        unclear_flag=flag.unclear,
+        invalid_max_duration=limit.invalid,
     )
 
 
@@ -165,19 +163,23 @@ def table_from_glue(raw: Mapping[str, Any], database: str) -> Table:
 
 def _table(raw: Mapping[str, Any], database: str) -> Table:
     descriptor = raw.get("StorageDescriptor") or {}
-    columns = [
-        Column(name=column["Name"], flagged=is_flagged(column.get("Parameters")))
-        for column in descriptor.get("Columns") or ()
-    ]
-    columns += [
-        Column(name=key["Name"], flagged=is_flagged(key.get("Parameters")), partition_key=True)
-        for key in raw.get("PartitionKeys") or ()
-    ]
+    columns = [_column(column, partition_key=False) for column in descriptor.get("Columns") or ()]
+    columns += [_column(key, partition_key=True) for key in raw.get("PartitionKeys") or ()]
+    flag, limit = pii_flag(raw.get("Parameters")), max_duration_days(raw.get("Parameters"))
     return Table(
         name=raw["Name"],
-        flagged=is_flagged(raw.get("Parameters")),
+        flagged=flag.sensitive,
         columns=tuple(columns),
-        max_duration_days=max_duration_days(raw.get("Parameters"), f"table {database}.{raw['Name']}"),
+        max_duration_days=limit.days,
+        unclear_flag=flag.unclear,
+        invalid_max_duration=limit.invalid,
+    )
+
+
+def _column(raw: Mapping[str, Any], *, partition_key: bool) -> Column:
+    flag = pii_flag(raw.get("Parameters"))
+    return Column(
+        name=raw["Name"], flagged=flag.sensitive, partition_key=partition_key, unclear_flag=flag.unclear
     )
 
 

@@ -30,19 +30,19 @@ def assess_scope(scope: CatalogScope, columns: tuple[str, ...] = ()) -> Sensitiv
     """Sensitivity of ``scope``, looking only at ``columns`` of its tables when some are named."""
     reasons: list[str] = []
     if scope.database.flagged:
-        reasons.append(f"database {scope.database.name} is flagged pii_flag")
+        reasons.append(scope.database.flag.reason(f"database {scope.database.name}"))
     for table in scope.tables:
         reasons += _table_reasons(scope.database.name, table, columns)
     return Sensitivity(sensitive=bool(reasons), reasons=_capped(reasons))
 
 
 def _table_reasons(database: str, table: Table, requested_columns: tuple[str, ...]) -> list[str]:
-    reasons = [f"table {database}.{table.name} is flagged pii_flag"] if table.flagged else []
+    reasons = [table.flag.reason(f"table {database}.{table.name}")] if table.flagged else []
     wanted = {name.lower() for name in requested_columns}
     for column in table.columns:
         if column.flagged and (not wanted or column.name.lower() in wanted):
             kind = "partition key" if column.partition_key else "column"
-            reasons.append(f"{kind} {database}.{table.name}.{column.name} is flagged pii_flag")
+            reasons.append(column.flag.reason(f"{kind} {database}.{table.name}.{column.name}"))
     return reasons
 
 

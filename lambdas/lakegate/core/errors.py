@@ -48,6 +48,11 @@ class DataOwnerInvalid(LakegateError):
     """The database's `data_owner` parameter is not a 12-digit account id."""
 
 
+class CatalogParameterInvalid(LakegateError):
+    """A catalog parameter lakegate reads holds a value it cannot read; the message names the item,
+    the parameter and the value."""
+
+
 class ApprovalRequestFailed(LakegateError):
     """The data owner could not be asked (producer role or topic unreachable)."""
 

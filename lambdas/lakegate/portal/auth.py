@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lakegate.core.errors import LakegateError
+from lakegate.core.identifiers import is_account_id
 
 CONSUMERS = "consumers"
 OWNERS = "owners"
@@ -36,7 +37,6 @@ CSRF_FIELD = "csrf"
 CSRF_LENGTH = 32
 _BEARER = "bearer "
 _SEPARATORS = re.compile(r"[\s,]+")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class NotSignedIn(LakegateError):
@@ -106,11 +106,9 @@ def user_from_claims(claims: Mapping[str, Any] | None) -> PortalUser:
         username=username,
         email=str(claims.get(EMAIL_CLAIM) or "").strip(),
         groups=frozenset(claim_values(claims.get(GROUPS_CLAIM))),
-        consumer_account=consumer if _ACCOUNT_ID.match(consumer) else None,
+        consumer_account=consumer if is_account_id(consumer) else None,
         owner_accounts=frozenset(
-            account
-            for account in claim_values(claims.get(OWNER_ACCOUNTS_CLAIM))
-            if _ACCOUNT_ID.match(account)
+            account for account in claim_values(claims.get(OWNER_ACCOUNTS_CLAIM)) if is_account_id(account)
         ),
     )
 

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lakegate.catalog.parameters import data_owner, data_owner_name
 from lakegate.catalog.reader import (
-    DATA_OWNER,
-    DATA_OWNER_NAME,
     CatalogScope,
     Database,
     all_tables,
@@ -92,7 +91,7 @@ class CatalogPage:
 
 def is_discoverable(raw: Mapping[str, Any]) -> bool:
     """Whether a raw Glue database names a data owner, and so may be requested."""
-    return bool(str((raw.get("Parameters") or {}).get(DATA_OWNER) or "").strip())
+    return bool(data_owner(raw.get("Parameters")))
 
 
 def discoverable_databases(
@@ -138,12 +137,12 @@ def discoverable_database(name: str, *, glue: GlueClient) -> DatabaseView:
 
 def _database_view(raw: Mapping[str, Any]) -> DatabaseView:
     parameters = raw.get("Parameters") or {}
-    owner = str(parameters.get(DATA_OWNER) or "").strip()
+    owner = data_owner(parameters) or ""
     return DatabaseView(
         name=str(raw["Name"]),
         description=str(raw.get("Description") or ""),
         owner=owner,
-        owner_name=str(parameters.get(DATA_OWNER_NAME) or "").strip() or owner,
+        owner_name=data_owner_name(parameters) or owner,
         flagged=is_flagged(parameters),
     )
 

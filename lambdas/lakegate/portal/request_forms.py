@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.decision import is_expired
 from lakegate.core.errors import CatalogItemNotFound, InvalidRequest, LakegateError, RequestNotFound
+from lakegate.core.identifiers import current_partition, is_account_id
 from lakegate.ledger.record import SUMMARY_FIELDS, LedgerRecord, request_of
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
@@ -51,7 +52,6 @@ ASK_AGAIN = frozenset({Status.DENIED.value, Status.REVOKED.value, Status.EXPIRED
 RECORD_WAIT_SECONDS = 5.0
 RECORD_POLL_SECONDS = 0.2
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 class FormInvalid(LakegateError):
@@ -119,7 +119,7 @@ def request_from_form(form: RequestForm, user: PortalUser) -> AccessRequest:
             errors["columns"] = "you chose the whole table and also some columns: choose one or the other"
         elif form.wants_columns and not form.columns:
             errors["columns"] = "choose at least one column, or ask for the whole table"
-    if not _ACCOUNT_ID.match(form.target_account):
+    if not is_account_id(form.target_account):
         errors["target_account"] = f"{form.target_account!r} is not a 12-digit AWS account id"
     duration: int | None = None
     if form.duration_days:
@@ -141,7 +141,7 @@ def request_from_form(form: RequestForm, user: PortalUser) -> AccessRequest:
     if duration is not None:
         payload["duration_days"] = duration
     try:
-        request = parse_request(payload)
+        request = parse_request(payload, partition=current_partition())
     except InvalidRequest as error:
         name, _, message = str(error).partition(": ")
         errors.setdefault(FIELD_OF.get(name.split("[", 1)[0], FORM), message or str(error))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lakegate.core.errors import InvalidRequest
+from lakegate.core.identifiers import is_account_id, role_arn
 from lakegate.ledger.record import StoredRequest
 
 WHOLE_DATABASE = "*"
@@ -26,11 +27,9 @@ _TOP_LEVEL_FIELDS = frozenset(
 )
 _SOURCE_FIELDS = frozenset({"database", "table", "columns"})
 _TARGET_FIELDS = frozenset({"account_id", "principal"})
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 # Glue stores database and table names in lower case; hyphens are allowed, spaces are not.
 _CATALOG_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,254}$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-_ROLE_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$")
 
 Scope = Literal["database", "table", "columns"]
 
@@ -100,8 +99,12 @@ class AccessRequest:
         )
 
 
-def parse_request(payload: Any) -> AccessRequest:
-    """Validate the execution input and return the normalized request."""
+def parse_request(payload: Any, *, partition: str | None) -> AccessRequest:
+    """Validate the execution input and return the normalized request.
+
+    ``partition`` is the deployment's (``core.identifiers.current_partition``); None accepts a role
+    of any partition, for a check ahead of the workflow, which checks it again with its own.
+    """
     body = _object(payload, "the request")
     _reject_unknown(body, _TOP_LEVEL_FIELDS, "")
     source = _object(body.get("source"), "source")
@@ -117,7 +120,7 @@ def parse_request(payload: Any) -> AccessRequest:
         table = _catalog_name(raw_table, "source.table", hint=' (or "*" for the whole database)')
     columns = _columns(source.get("columns"), whole_database=table is None)
     consumer_account = _account_id(target.get("account_id"))
-    principal = _principal(target.get("principal"), consumer_account)
+    principal = _principal(target.get("principal"), consumer_account, partition)
     permissions = _permissions(body.get("permissions"), for_columns=bool(columns))
     return AccessRequest(
         database=database,
@@ -185,29 +188,34 @@ def _columns(value: Any, *, whole_database: bool) -> tuple[str, ...]:
 def _account_id(value: Any) -> str:
     if value is None or value == "":
         raise InvalidRequest("target.account_id: is required")
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+    if not is_account_id(value):
         raise InvalidRequest(
             f"target.account_id: {value!r} is not a 12-digit AWS account id (write it as a string)"
         )
-    return value
+    return str(value)
 
 
-def _principal(value: Any, account_id: str) -> str | None:
+def _principal(value: Any, account_id: str, partition: str | None) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise InvalidRequest("target.principal: must be an IAM role ARN string")
-    match = _ROLE_ARN.match(value.strip())
-    if not match:
+    arn = role_arn(value.strip(" "))
+    if arn is None:
         raise InvalidRequest(
             f"target.principal: {value!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
         )
-    if match.group(1) != account_id:
+    if partition is not None and arn.partition != partition:
         raise InvalidRequest(
-            f"target.principal: the role is in account {match.group(1)}, "
+            f"target.principal: the role is in partition {arn.partition}, but lakegate runs in {partition}; "
+            f"use arn:{partition}:iam::{account_id}:role/<name>"
+        )
+    if arn.account_id != account_id:
+        raise InvalidRequest(
+            f"target.principal: the role is in account {arn.account_id}, "
             f"but target.account_id is {account_id}; use a role of the consumer account"
         )
-    return value.strip()
+    return value.strip(" ")
 
 
 def _permissions(value: Any, *, for_columns: bool) -> tuple[str, ...]:

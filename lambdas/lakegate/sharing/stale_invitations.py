@@ -24,6 +24,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from lakegate.core.errors import raise_if_transient
+from lakegate.core.identifiers import is_account_id
 from lakegate.sharing.ram import RamClient, all_items
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ LAKE_FORMATION_SHARE_PREFIX = "LakeFormation"
 REMIND_EVERY = timedelta(hours=24)
 SUBJECT_LIMIT = 100
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
 _IAM_ARN = re.compile(r"arn:[\w-]+:iam::(?P<account>\d{12}):.+")
 
 
@@ -50,7 +50,7 @@ def consumer_account(associated_entity: str) -> str | None:
     Organizations and organizational units are never invited (their accounts get access at once),
     so they have no consumer account here.
     """
-    if _ACCOUNT_ID.fullmatch(associated_entity):
+    if is_account_id(associated_entity):
         return associated_entity
     match = _IAM_ARN.fullmatch(associated_entity)
     return match.group("account") if match else None

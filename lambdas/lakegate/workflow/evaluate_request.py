@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lakegate.catalog.duration_limit import require_duration_within_limit
-from lakegate.catalog.reader import DATA_OWNER, DATA_OWNER_NAME, CatalogScope, read_scope
+from lakegate.catalog.parameters import DATA_OWNER, data_owner, data_owner_name
+from lakegate.catalog.reader import CatalogScope, read_scope
 from lakegate.catalog.sensitivity import assess
 from lakegate.core.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwnerMissing, InvalidRequest
+from lakegate.core.identifiers import current_partition, is_account_id
 from lakegate.core.people import person_for
 from lakegate.ledger.store import Ledger, timestamp, utc_now
 from lakegate.requests.model import AccessRequest, parse_request
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
-
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def evaluate_request(
@@ -41,7 +40,7 @@ def evaluate_request(
     request_id = event.get("request_id")
     if not isinstance(request_id, str) or not request_id:
         raise InvalidRequest("request_id: the workflow must pass the execution name")
-    request = parse_request(event.get("input"))
+    request = parse_request(event.get("input"), partition=current_partition())
     scope = read_scope(request, glue=glue)
     _require_columns(request, scope)
     data_owner, data_owner_name = _data_owner(scope)
@@ -98,15 +97,15 @@ def _require_columns(request: AccessRequest, scope: CatalogScope) -> None:
 
 def _data_owner(scope: CatalogScope) -> tuple[str, str]:
     parameters = scope.database.parameters
-    owner = str(parameters.get(DATA_OWNER, "")).strip()
+    owner = data_owner(parameters)
     if not owner:
         raise DataOwnerMissing(
             f"database {scope.database.name} has no {DATA_OWNER} parameter; its producer must set it "
             "to the 12-digit account id that owns the data"
         )
-    if not _ACCOUNT_ID.match(owner):
+    if not is_account_id(owner):
         raise DataOwnerInvalid(
             f"database {scope.database.name} has {DATA_OWNER}={owner!r}, which is not a 12-digit account id"
         )
-    name = str(parameters.get(DATA_OWNER_NAME, "")).strip() or owner
+    name = data_owner_name(parameters) or owner
     return owner, name

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 def ask(database: str, table: str) -> Any:
     return parse_request(
-        {"source": {"database": database, "table": table}, "target": {"account_id": "444455556666"}}
+        {"source": {"database": database, "table": table}, "target": {"account_id": "444455556666"}},
+        partition="aws",
     )
 
 

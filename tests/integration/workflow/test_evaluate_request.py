@@ -5,7 +5,12 @@ from typing import Any
 
 import pytest
 
-from lakegate.core.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwnerMissing
+from lakegate.core.errors import (
+    CatalogItemNotFound,
+    CatalogParameterInvalid,
+    DataOwnerInvalid,
+    DataOwnerMissing,
+)
 from lakegate.ledger.store import Ledger
 from lakegate.workflow.evaluate_request import evaluate_request
 from lakegate_offline.catalog_builder import create_database, create_table
@@ -96,3 +101,43 @@ def test_the_ledger_names_the_person_whose_own_role_the_request_is_for(
     )
 
     assert ledger.require("r1").get("person") == person  # absent when nobody is named
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "Y", "ture"])
+def test_a_flag_lakegate_cannot_read_asks_the_owner_and_says_why(
+    glue: Any, ledger: Ledger, value: str
+) -> None:
+    create_database(glue, "sales", data_owner=PRODUCER)
+    create_table(glue, "sales", "orders", columns=["id", "amount"], parameters={"pii_flag": value})
+
+    state = evaluate(glue, ledger, {"database": "sales", "table": "orders"})
+
+    reason = f'table sales.orders: pii_flag="{value}" is not true/false: treated as sensitive'
+    assert state["evaluation"]["sensitive"] is True
+    assert state["evaluation"]["reasons"] == [reason]
+    assert ledger.require("r1")["sensitivity_reasons"] == [reason]
+
+
+def test_a_flag_under_another_spelling_of_its_name_counts(glue: Any, ledger: Ledger) -> None:
+    create_database(glue, "sales", data_owner=PRODUCER, PII_FLAG="true")
+    create_table(glue, "sales", "orders", columns=["id"])
+
+    state = evaluate(glue, ledger, {"database": "sales", "table": "orders"})
+
+    assert state["evaluation"]["reasons"] == ["database sales is flagged pii_flag"]
+
+
+@pytest.mark.parametrize("value", ["0", "30d", "1.5"])
+def test_a_malformed_limit_fails_the_request_naming_it(glue: Any, ledger: Ledger, value: str) -> None:
+    create_database(glue, "sales", data_owner=PRODUCER)
+    create_table(glue, "sales", "orders", columns=["id"], parameters={"max_duration_days": value})
+
+    with pytest.raises(CatalogParameterInvalid, match=f'table sales.orders has max_duration_days="{value}"'):
+        evaluate(glue, ledger, {"database": "sales", "table": "orders"})
+    assert ledger.get("r1") is None
+
+
+def test_a_data_owner_of_look_alike_digits_is_refused(glue: Any, ledger: Ledger) -> None:
+    create_database(glue, "odd", data_owner="\u0662" * 12)  # Arabic-Indic digits
+    with pytest.raises(DataOwnerInvalid, match="which is not a 12-digit account id"):
+        evaluate(glue, ledger, {"database": "odd", "table": "*"})

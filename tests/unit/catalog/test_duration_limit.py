@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from lakegate.catalog.duration_limit import DurationLimit, duration_limit, require_duration_within_limit
-from lakegate.catalog.reader import CatalogScope, Database, Table, max_duration_days
-from lakegate.core.errors import InvalidRequest
+from lakegate.catalog.reader import CatalogScope, Database, Table
+from lakegate.core.errors import CatalogParameterInvalid, InvalidRequest
 from lakegate.requests.model import AccessRequest
 
 
@@ -71,14 +69,17 @@ def test_without_a_limit_in_scope_sensitive_requests_may_ask_for_any_duration() 
     require_duration_within_limit(ask(None), scope(table("profiles")), sensitive=True)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("30", 30), (" 7 ", 7), ("", None), (None, None)])
-def test_the_parameter_is_read_as_a_whole_number_of_days(raw: str | None, expected: int | None) -> None:
-    parameters = {} if raw is None else {"max_duration_days": raw}
-    assert max_duration_days(parameters, "table customers.profiles") == expected
+@pytest.mark.parametrize("sensitive", [True, False])
+def test_a_limit_nobody_can_read_fails_the_request_naming_the_item_and_the_value(sensitive: bool) -> None:
+    unreadable = Table(name="profiles", flagged=True, columns=(), invalid_max_duration="30d")
+    with pytest.raises(CatalogParameterInvalid) as raised:
+        require_duration_within_limit(ask(7), scope(unreadable), sensitive=sensitive)
+    assert str(raised.value).startswith(
+        'table customers.profiles has max_duration_days="30d", which is not a whole number of days from 1'
+    )
 
 
-@pytest.mark.parametrize("raw", ["thirty", "0", "-5", "2.5"])
-def test_a_malformed_parameter_is_ignored_with_a_warning(raw: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
-        assert max_duration_days({"max_duration_days": raw}, "table customers.profiles") is None
-    assert any("ignoring max_duration_days" in record.getMessage() for record in caplog.records)
+def test_an_unreadable_limit_on_the_database_fails_too() -> None:
+    database = Database(name="customers", flagged=False, parameters={}, invalid_max_duration="0")
+    with pytest.raises(CatalogParameterInvalid, match='database customers has max_duration_days="0"'):
+        require_duration_within_limit(ask(7), CatalogScope(database=database, tables=()), sensitive=True)

@@ -38,10 +38,22 @@ def test_pii_flag_is_compared_case_insensitively(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "parameters", [None, {}, {"pii_flag": "false"}, {"pii_flag": "yes"}, {"other": "true"}]
+    "parameters", [None, {}, {"pii_flag": "false"}, {"pii_flag": " FALSE "}, {"other": "true"}]
 )
-def test_anything_but_true_is_not_a_flag(parameters: dict[str, str] | None) -> None:
+def test_only_an_absent_or_false_flag_is_not_sensitive(parameters: dict[str, str] | None) -> None:
     assert not is_flagged(parameters)
+
+
+def test_a_column_with_an_unclear_flag_needs_approval_and_says_why() -> None:
+    orders = Table(
+        name="orders",
+        flagged=False,
+        columns=(Column(name="email", flagged=True, unclear_flag="yes"),),
+    )
+    result = assess(ask(None), scope(orders))
+    assert result.reasons == (
+        'column sales.orders.email: pii_flag="yes" is not true/false: treated as sensitive',
+    )
 
 
 def test_a_database_request_with_one_pii_column_in_one_table_needs_approval() -> None:

@@ -86,7 +86,11 @@ def test_every_task_retries_transient_errors_with_backoff(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(set(TASKS) - {"Record the failure"}))
 def test_every_failure_is_caught_and_recorded(name: str) -> None:
     catch_all = [catch for catch in TASKS[name]["Catch"] if catch["ErrorEquals"] == ["States.ALL"]]
-    assert catch_all and catch_all[0]["Next"] == "Record the failure"
+    assert catch_all
+    reached = catch_all[0]["Next"]
+    while DEFINITION["States"][reached]["Type"] == "Pass":  # a Pass may move the error into place
+        reached = DEFINITION["States"][reached]["Next"]
+    assert reached == "Record the failure"
 
 
 def test_the_failure_path_ends_with_the_recorded_error_name_and_cause() -> None:
