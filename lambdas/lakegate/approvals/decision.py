@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from lakegate.approvals.links import ACTIONS, APPROVE, hash_secret, secret_matches_any, valid_secret_hashes
 from lakegate.core.errors import LakegateError, RequestNotFound, error_code
-from lakegate.ledger.record import LedgerRecord
+from lakegate.ledger.record import LedgerRecord, request_of
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, StatusConflict, timestamp, utc_now
 
@@ -211,6 +211,7 @@ def take_owner_decision(
             f"only the data owner's account {owner or '(none recorded)'} may decide request {request_id}; "
             f"you are {caller.arn} in account {caller.account_id}"
         )
+    refuse_own_request(record, caller.arn)
     _require_pending(record, now)
     return _claim_and_resume(
         request_id,
@@ -247,6 +248,7 @@ def take_portal_decision(
             f"only an owner of account {owner or '(none recorded)'} or an admin may decide request "
             f"{request_id}; {user.username} is neither"
         )
+    refuse_own_request(record, user.username)
     _require_pending(record, now)
     return _claim_and_resume(
         request_id,
@@ -258,6 +260,20 @@ def take_portal_decision(
         sfn=sfn,
         now=now,
     )
+
+
+def refuse_own_request(record: LedgerRecord, identity: str) -> None:
+    """CallerNotAllowed when ``identity`` asked for the request, or is the person it grants to.
+
+    Nobody decides their own request, admins included: a second person must look at it.
+    """
+    asked_by = (record.get("requester"), request_of(record).get("requester"), record.get("person"))
+    own = {str(name).strip() for name in asked_by if name}
+    if identity.strip() in own:
+        raise CallerNotAllowed(
+            f"{identity} asked for request {record.get('request_id')} (or would receive it) and may not "
+            "decide it too; another owner of the data, or an admin, must decide it"
+        )
 
 
 def _claim_and_resume(

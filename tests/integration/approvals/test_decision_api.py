@@ -317,6 +317,25 @@ def test_a_caller_outside_the_owner_account_is_forbidden_and_decides_nothing(
     assert pending.require("req-1")["status"] == Status.PENDING_APPROVAL
 
 
+def test_an_owner_identity_that_asked_for_the_request_may_not_decide_it(ledger: Ledger) -> None:
+    ledger.create("req-2", evaluated_fields(requester=OWNER_ARN), by=OWNER_ARN, reason="asked", now=NOW)
+    ledger.transition(
+        "req-2",
+        to=Status.PENDING_APPROVAL,
+        by="lakegate",
+        reason="asked",
+        now=NOW,
+        set_fields={"task_token": "t"},
+    )
+    sfn, stubber = stubbed_sfn()
+    with stubber:  # no Step Functions call is expected
+        status, body, _ = OwnerClient(ledger, sfn).decide("req-2", {"action": "approve"})
+
+    assert (status, body["error"]) == (403, "forbidden")
+    assert body["message"].startswith(f"{OWNER_ARN} asked for request req-2")
+    assert ledger.require("req-2")["status"] == Status.PENDING_APPROVAL
+
+
 def test_an_owner_decision_on_a_decided_request_says_who_decided_and_when(pending: Ledger) -> None:
     sfn, stubber = stubbed_sfn()
     stubber.add_response("send_task_success", {})

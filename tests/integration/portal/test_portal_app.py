@@ -285,6 +285,14 @@ def test_a_consumer_asks_an_owner_approves_and_the_consumer_sees_the_grant(mesh:
     assert "already in progress (PENDING_APPROVAL)" in again.body
     assert executions(mesh) == before
 
+    # Another consumer asking for the same access is told so, and sees nothing of the first request.
+    other = ask(Portal(mesh, CONSTANCE), ["customer_id", "email"], justification="my own dashboard")
+    assert other.status == 200 and "<h1>Already requested</h1>" in other.body
+    assert "your justification was not recorded" in other.body
+    for private in (request_id, "carol", "churn &lt;model&gt;", "PENDING_APPROVAL"):
+        assert private not in other.body
+    assert executions(mesh) == before
+
     # The consumer's list shows it pending and asks to be refreshed.
     mine = carol.get("/portal/app/requests")
     assert request_id in mine.body and "PENDING_APPROVAL" in mine.body and 'data-refresh="5"' in mine.body

@@ -107,3 +107,27 @@ def test_an_expired_request_cannot_be_decided(pending: Ledger) -> None:
 def test_an_unknown_request_is_not_found(ledger: Ledger) -> None:
     with pytest.raises(RequestNotFound):
         decide(ledger, ADMIN, "approve", sfn=boto3.client("stepfunctions"))
+
+
+SELF_OWNER = user_from_claims(
+    {"cognito:username": "alice", "cognito:groups": "[consumers owners]", "custom:owner_accounts": PRODUCER}
+)
+SELF_ADMIN = user_from_claims({"cognito:username": "alice", "cognito:groups": "[admins]"})
+
+
+@pytest.mark.parametrize("user", [SELF_OWNER, SELF_ADMIN])
+def test_nobody_decides_their_own_request_not_even_an_admin(pending: Ledger, user: PortalUser) -> None:
+    sfn = boto3.client("stepfunctions")
+    with Stubber(sfn), pytest.raises(CallerNotAllowed, match=r"asked for request req-1 .* may not decide it"):
+        decide(pending, user, "approve", sfn=sfn)
+
+    assert pending.require("req-1")["status"] == Status.PENDING_APPROVAL
+
+
+def test_the_person_a_request_grants_to_may_not_decide_it(ledger: Ledger) -> None:
+    fields = evaluated_fields(columns=("email",), person="olivia", requester="someone-else")
+    ledger.create("req-1", fields, by="someone-else", reason="asked", now=NOW)
+    ledger.transition("req-1", to=Status.PENDING_APPROVAL, by="lakegate", reason="asked", now=NOW)
+    sfn = boto3.client("stepfunctions")
+    with Stubber(sfn), pytest.raises(CallerNotAllowed, match="olivia asked for request req-1"):
+        decide(ledger, OWNER, "approve", sfn=sfn)

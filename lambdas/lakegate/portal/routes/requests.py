@@ -18,6 +18,7 @@ from lakegate.portal.request_forms import (
     FormInvalid,
     RequestForm,
     default_form,
+    may_see,
     my_requests,
     request_for,
     request_from_form,
@@ -71,7 +72,13 @@ def request_routes(
             "request started" if submission.started else "request already pending",
             extra={"request_id": submission.request_id, "by": frame.user.username},
         )
-        record: LedgerRecord = wait_for_record(submission.request_id, ledger=ledger) or {
+        found = wait_for_record(submission.request_id, ledger=ledger)
+        if not submission.started and (found is None or not may_see(found, frame.user)):
+            # Someone else asked for exactly this access first: say so, and show nothing of theirs.
+            return page(
+                200, message_page("Already requested", _asked_by_someone_else(request.item_name), frame=frame)
+            )
+        record: LedgerRecord = found or {
             "request_id": submission.request_id,
             "status": submission.status,
             "item": request.item_name,
@@ -103,3 +110,11 @@ def request_routes(
         return page(200, request_page(record, frame=frame, user_role_prefix=user_role_prefix))
 
     return router
+
+
+def _asked_by_someone_else(item: str) -> str:
+    return (
+        f"The same access to {item} for this grantee is already requested by someone else and in "
+        "progress: nothing new was started, and your justification was not recorded. The grantee "
+        "will have the access if it is granted; ask its requester or an administrator for its status."
+    )
