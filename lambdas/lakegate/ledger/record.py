@@ -74,9 +74,12 @@ class LedgerRecord(TypedDict, total=False):
     revoked_at: str
     revoked_by: str
     revocation_reason: str
-    # Written by a failure (FAILED).
+    # Written by a failure (FAILED), or beside GRANTED / REVOKED by a step that failed after the grant.
     error: str
     cause: str
+    follow_up_error: str
+    follow_up_cause: str
+    follow_up_failed_at: str
     # Status events EventBridge did not take yet (JSON details), put by the next access.
     unpublished_events: list[str]
 

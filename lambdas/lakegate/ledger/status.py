@@ -22,8 +22,10 @@ class Status(StrEnum):
     REVOKED = "REVOKED"
 
 
-# Status now -> the statuses it may become. A request is created RECEIVED; FAILED ends it from
-# anywhere (a step that failed after evaluation), and nothing leaves FAILED.
+# Status now -> the statuses it may become. A request is created RECEIVED; FAILED ends it from any
+# status that holds no grants (a step that failed before or instead of granting), and nothing
+# leaves FAILED. GRANTED and REVOKED never become FAILED: the ledger must say what Lake Formation
+# holds, so a step failing after the grant is recorded beside the status (``follow_up_error``).
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     # Evaluation found something sensitive (ask the owner) or nothing (grant at once).
     Status.RECEIVED: frozenset({Status.PENDING_APPROVAL, Status.GRANTED, Status.FAILED}),
@@ -35,9 +37,9 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     # reach it at all (open again, to be decided anew).
     Status.APPROVED: frozenset({Status.GRANTED, Status.EXPIRED, Status.PENDING_APPROVAL, Status.FAILED}),
     Status.DENIED: frozenset({Status.EXPIRED, Status.PENDING_APPROVAL, Status.FAILED}),
-    Status.GRANTED: frozenset({Status.REVOKED, Status.FAILED}),
+    Status.GRANTED: frozenset({Status.REVOKED}),
     Status.EXPIRED: frozenset({Status.FAILED}),
-    Status.REVOKED: frozenset({Status.FAILED}),
+    Status.REVOKED: frozenset(),
     Status.FAILED: frozenset(),
 }
 

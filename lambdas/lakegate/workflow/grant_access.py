@@ -43,8 +43,11 @@ def grant_access(
 
     Only an approved request, or a non-sensitive one, is granted; a retry after success
     returns the recorded grants without granting again. A request with ``duration_days`` is
-    granted until ``access_expires_at`` (recorded with the grants), and ``expiry`` starts the
-    execution that revokes it then; a retry starts it again if the first attempt could not.
+    granted until ``access_expires_at`` (recorded with the grants), counted from the decision
+    (or from the request, when nothing needed approval). ``expiry`` starts the execution that
+    revokes it then *before* anything is granted: a time-bound grant whose end could not be
+    scheduled is never made, so the failure that follows is the truth. Every attempt schedules the
+    same end (the same execution name and input), so a retry finds the first attempt's execution.
     """
     now = now or utc_now()
     request_id = event.get("request_id")
@@ -72,11 +75,11 @@ def grant_access(
             "only an approved or a non-sensitive request is granted"
         )
     grants = plan_grants(request)
-    expires_at = (
-        expiry.expires_at(now, request.duration_days)
-        if request.duration_days and expiry is not None
-        else None
-    )
+    expires_at = None
+    if request.duration_days and expiry is not None:
+        counted_from = datetime.fromisoformat(str(record.get("decided_at") or record["created_at"]))
+        expires_at = expiry.expires_at(counted_from, request.duration_days)
+        expiry.schedule(request_id, expires_at=expires_at, duration_days=request.duration_days)
     _grant_all(grants, lakeformation)
     fields: LedgerRecord = {"grants": [grant.to_dict() for grant in grants]}
     reason = "granted " + "; ".join(grant.describe() for grant in grants)
@@ -91,8 +94,6 @@ def grant_access(
         now=now,
         set_fields=fields,
     )
-    if expires_at is not None and expiry is not None and request.duration_days:
-        expiry.schedule(request_id, expires_at=expires_at, duration_days=request.duration_days)
     return _result(request_id, fields["grants"], fields.get("access_expires_at"))
 
 

@@ -10,11 +10,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from lakegate.ledger.status import Status
-from lakegate.ledger.store import Ledger, utc_now
+from lakegate.ledger.store import Ledger, timestamp, utc_now
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 
 logger = Logger(child=True)
 MAX_CAUSE_LENGTH = 2000
+# Statuses that say what Lake Formation holds (or held): a failure is recorded beside them.
+_KEEPS_ITS_STATUS = frozenset({Status.GRANTED.value, Status.REVOKED.value})
 
 
 def readable_failure(failure: Mapping[str, Any]) -> tuple[str, str]:
@@ -41,11 +43,27 @@ def readable_failure(failure: Mapping[str, Any]) -> tuple[str, str]:
 def record_failure(
     event: Mapping[str, Any], *, ledger: Ledger, notifier: ConsumerNotifier, now: datetime | None = None
 ) -> dict[str, str]:
-    """Write FAILED with the error and cause to the ledger, notify, and return them for the Fail state."""
+    """Write FAILED with the error and cause to the ledger, notify, and return them for the Fail state.
+
+    A request that holds grants (GRANTED) or held them (REVOKED) keeps its status, since FAILED would
+    hide what Lake Formation holds: the failed follow-up (a notice not delivered) is recorded beside
+    it, and ``lakegate revoke`` still works. The execution fails with the named error either way.
+    """
     now = now or utc_now()
     request_id = event["request_id"]
     error, cause = readable_failure(event.get("failure") or {})
     record = ledger.record_failure(request_id, error=error, cause=cause, now=now)
+    if record.get("status") in _KEEPS_ITS_STATUS:
+        ledger.update_fields(
+            request_id,
+            {"follow_up_error": error, "follow_up_cause": cause, "follow_up_failed_at": timestamp(now)},
+            now=now,
+        )
+        logger.error(
+            "a step after the grant failed; the request stays as it is",
+            extra={"request_id": request_id, "status": record.get("status"), "error": error, "cause": cause},
+        )
+        return {"request_id": request_id, "error": error, "cause": cause}
     try:
         notifier.publish(record, Status.FAILED.value)
     except Exception:

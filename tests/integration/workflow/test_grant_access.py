@@ -169,3 +169,46 @@ def test_a_time_bound_grant_records_its_expiry_and_schedules_one_revocation(
     (started,) = stepfunctions.started
     assert (started["stateMachineArn"], started["name"]) == ("arn:expiry", "r1-expiry")
     assert json.loads(started["input"])["reason"] == "access for 2 days ended"
+
+
+class RefusingStepFunctions:
+    """Step Functions that refuses to start the expiry (a role without states:StartExecution)."""
+
+    def start_execution(self, **_: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "StartExecution")
+
+
+def test_a_time_bound_grant_whose_end_cannot_be_scheduled_is_never_made(
+    ledger: Ledger, lakeformation: Any
+) -> None:
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
+    fields["request"] = {**fields["request"], "duration_days": 2}
+    ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
+    expiry = ExpiryScheduler("arn:expiry", stepfunctions=RefusingStepFunctions(), day_seconds=86400)  # type: ignore[arg-type]
+
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        grant_access({"request_id": "r1"}, ledger=ledger, lakeformation=lakeformation, expiry=expiry, now=NOW)
+
+    assert lakeformation.list_permissions()["PrincipalResourcePermissions"] == []
+    assert ledger.require("r1")["status"] == Status.RECEIVED  # so the failure path may record FAILED
+
+
+def test_a_retry_schedules_the_same_end_as_the_first_attempt(ledger: Ledger, lakeformation: Any) -> None:
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
+    fields["request"] = {**fields["request"], "duration_days": 2}
+    ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
+    stepfunctions = RecordingStepFunctions()
+    expiry = ExpiryScheduler("arn:expiry", stepfunctions=stepfunctions, day_seconds=86400)  # type: ignore[arg-type]
+
+    first = expiry.expires_at(NOW, 2)
+    grant_access(
+        {"request_id": "r1"},
+        ledger=ledger,
+        lakeformation=lakeformation,
+        expiry=expiry,
+        now=NOW + timedelta(minutes=3),
+    )
+
+    (started,) = stepfunctions.started
+    assert json.loads(started["input"])["expires_at"] == first.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ledger.require("r1")["access_expires_at"] == timestamp(first)

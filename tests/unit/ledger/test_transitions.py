@@ -27,9 +27,14 @@ def test_a_request_is_created_received_and_never_returns_to_it() -> None:
     assert sources_of(Status.RECEIVED) == set()
 
 
-def test_a_request_can_fail_from_any_status_but_nothing_leaves_failed() -> None:
-    assert sources_of(Status.FAILED) == set(Status) - {Status.FAILED}
+def test_a_request_can_fail_from_any_status_without_grants_but_nothing_leaves_failed() -> None:
+    assert sources_of(Status.FAILED) == set(Status) - {Status.FAILED, Status.GRANTED, Status.REVOKED}
     assert TRANSITIONS[Status.FAILED] == set()
+
+
+def test_what_holds_or_held_grants_is_never_recorded_as_failed() -> None:
+    assert TRANSITIONS[Status.GRANTED] == {Status.REVOKED}
+    assert TRANSITIONS[Status.REVOKED] == set()
 
 
 def test_a_decision_is_reopened_or_expired_only_after_it_was_claimed() -> None:
