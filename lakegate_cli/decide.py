@@ -111,7 +111,11 @@ def _revoked_line(request_id: str, document: dict[str, Any]) -> str:
     who = f"by {document.get('revoked_by')} at {document.get('revoked_at')}"
     if not document.get("revoked_now"):
         return f"{request_id} was already revoked {who} ({document.get('reason')}); nothing changed"
-    return f"{request_id}: REVOKED {who}; {len(document.get('grants') or [])} grant(s) removed"
+    removed, not_held = document.get("removed") or [], document.get("not_held") or []
+    parts = [f"removed {'; '.join(removed)}"] if removed else ["removed nothing"]
+    if not_held:
+        parts.append(f"Lake Formation no longer held {'; '.join(not_held)}")
+    return f"{request_id}: REVOKED {who}; " + "; ".join(parts)
 
 
 def _refusal(request_id: str, reply: Reply) -> tuple[str, int]:

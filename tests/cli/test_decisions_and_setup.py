@@ -143,13 +143,18 @@ def test_revoke_posts_to_the_revoke_route_and_says_what_happened(
         "revoked_at": "2026-11-22T12:00:00+00:00",
         "reason": "project ended",
         "grants": [{}, {}],
+        "removed": ["SELECT on sales.orders to 444455556666"],
+        "not_held": ["DESCRIBE on database sales to 444455556666"],
     }
     decision_api.reply = (200, revoked)
 
     result = cli("revoke", "r1", "--comment", "project ended")
 
     assert result.code == 0, result.err
-    assert result.out == f"r1: REVOKED by {OWNER_ARN} at 2026-11-22T12:00:00+00:00; 2 grant(s) removed\n"
+    assert result.out == (
+        f"r1: REVOKED by {OWNER_ARN} at 2026-11-22T12:00:00+00:00; removed SELECT on sales.orders to "
+        "444455556666; Lake Formation no longer held DESCRIBE on database sales to 444455556666\n"
+    )
     (sent,) = decision_api.requests
     assert sent["path"] == "/owner/requests/r1/revoke"
     assert json.loads(sent["body"]) == {"comment": "project ended"}

@@ -190,8 +190,15 @@ def build_app(
         return refuse(409, "conflict", message, html=message_page("Not possible", message))
 
     def unavailable(error: Exception) -> Response[str]:
-        logger.warning("decision not taken", extra={"reason": str(error)})
-        message = "The decision could not be taken just now; nothing was decided."
+        revoking = app.current_event.raw_path.endswith("/revoke")
+        logger.warning(
+            "revocation not made" if revoking else "decision not taken", extra={"reason": str(error)}
+        )
+        message = (
+            "The revocation could not be made just now; nothing was revoked."
+            if revoking
+            else "The decision could not be taken just now; nothing was decided."
+        )
         return refuse(503, "unavailable", message, html=message_page("Please try again", message))
 
     # Powertools' exception_handler is not annotated, so it is called rather than used as a decorator.

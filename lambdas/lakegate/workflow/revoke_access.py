@@ -44,8 +44,10 @@ def revoke_access(
         raise RequestStateConflict(
             f"request {request_id} is {record['status']}; only a granted request can be revoked"
         )
+    removed: list[str] = []
+    not_held: list[str] = []
     for grant in (Grant.from_dict(data) for data in record.get("grants", [])):
-        _revoke(grant, lakeformation)
+        (removed if _revoke(grant, lakeformation) else not_held).append(grant.describe())
     try:
         record = ledger.transition(
             request_id,
@@ -60,10 +62,11 @@ def revoke_access(
             return _result(conflict.current, revoked_now=False)  # a concurrent revocation won
         raise
     notifier.publish(record, Status.REVOKED.value)
-    return _result(record, revoked_now=True)
+    return {**_result(record, revoked_now=True), "removed": removed, "not_held": not_held}
 
 
-def _revoke(grant: Grant, lakeformation: LakeFormationClient) -> None:
+def _revoke(grant: Grant, lakeformation: LakeFormationClient) -> bool:
+    """Revoke one recorded grant: True if Lake Formation held it, False if it was gone already."""
     try:
         lakeformation.revoke_permissions(**grant.api_arguments())
     except ClientError as error:
@@ -71,9 +74,12 @@ def _revoke(grant: Grant, lakeformation: LakeFormationClient) -> None:
         if error_code(error) not in _ALREADY_GONE:
             raise
         logger.info("nothing left to revoke", extra={"grant": grant.to_dict(), "code": error_code(error)})
+        return False
+    return True
 
 
 def _result(record: LedgerRecord, *, revoked_now: bool) -> dict[str, Any]:
+    """What a revocation did; ``removed`` and ``not_held`` (descriptions) only when it happened now."""
     return {
         "request_id": record["request_id"],
         "status": record["status"],
@@ -82,4 +88,6 @@ def _result(record: LedgerRecord, *, revoked_now: bool) -> dict[str, Any]:
         "revoked_at": record.get("revoked_at"),
         "reason": record.get("revocation_reason"),
         "grants": record.get("grants", []),
+        "removed": [],
+        "not_held": [],
     }

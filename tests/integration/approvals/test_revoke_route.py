@@ -12,6 +12,7 @@ from lakegate.approvals.api import build_app
 from lakegate.ledger.store import Ledger
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 from lakegate.workflow.grant_access import grant_access
+from lakegate.workflow.revocation_client import RevocationFailed
 from lakegate.workflow.revoke_access import revoke_access
 from lakegate_offline.http_api import http_api_event
 from lakegate_offline.in_process_lambda import LambdaContext
@@ -99,3 +100,22 @@ def test_a_request_that_was_never_granted_cannot_be_revoked(app: Any, ledger: Le
     assert status == 409
     assert body["message"] == "request r2 is RECEIVED; only a granted request can be revoked"
     assert revoke(app, "nope", caller(PRODUCER, "Owner"))[0] == 404
+
+
+class FailingRevoker:
+    def revoke(self, request_id: str, *, by: str, reason: str) -> dict[str, Any]:
+        raise RevocationFailed("the revoke function did not answer")
+
+
+def test_a_revocation_that_could_not_be_made_says_nothing_was_revoked(ledger: Ledger, app: Any) -> None:
+    failing = build_app(
+        ledger=ledger, sfn=boto3.client("stepfunctions"), revoker=FailingRevoker(), clock=lambda: NOW
+    )
+
+    status, body = revoke(failing, "r1", caller(PRODUCER, "Owner"))
+
+    assert (status, body["message"]) == (
+        503,
+        "The revocation could not be made just now; nothing was revoked.",
+    )
+    assert ledger.require("r1")["status"] == "GRANTED"

@@ -12,6 +12,7 @@ from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
 from lakegate.workflow.consumer_notice import ConsumerNotifier
 from lakegate.workflow.grant_access import grant_access
+from lakegate.workflow.grants import Grant
 from lakegate.workflow.revoke_access import revoke_access
 from tests.support.ledger_records import CONSUMER, NOW, evaluated_fields
 
@@ -127,3 +128,41 @@ def test_a_grant_already_gone_does_not_stop_the_revocation(
         )
     stubber.assert_no_pending_responses()
     assert result["status"] == "REVOKED"
+
+
+def test_a_revocation_says_what_it_removed_and_what_was_no_longer_held(
+    ledger: Ledger, lakeformation: Any, inbox: tuple[ConsumerNotifier, Any, str]
+) -> None:
+    notifier, _, _ = inbox
+    granted(ledger, lakeformation, "orders", "r1")
+    (grant,) = [Grant.from_dict(data) for data in ledger.require("r1")["grants"]]
+    # Lake Formation answers a revocation of a permission nobody holds (removed by hand) with
+    # InvalidInputException; moto accepts it silently, so the answer is stubbed as AWS gives it.
+    stubbed = boto3.client("lakeformation")
+    with Stubber(stubbed) as stubber:
+        stubber.add_client_error(
+            "revoke_permissions",
+            service_error_code="InvalidInputException",
+            service_message="Grantee has no permissions and no grantable permissions on resource",
+            expected_params=grant.api_arguments(),
+        )
+        result = revoke_access(
+            "r1", ledger=ledger, lakeformation=stubbed, notifier=notifier, by=ADMIN, reason="x", now=NOW
+        )
+
+    assert (result["removed"], result["not_held"]) == ([], [grant.describe()])
+    assert ledger.require("r1")["status"] == "REVOKED"
+
+
+def test_a_revocation_lists_what_it_removed(
+    ledger: Ledger, lakeformation: Any, inbox: tuple[ConsumerNotifier, Any, str]
+) -> None:
+    notifier, _, _ = inbox
+    granted(ledger, lakeformation, "orders", "r1")
+    (grant,) = [Grant.from_dict(data) for data in ledger.require("r1")["grants"]]
+
+    result = revoke_access(
+        "r1", ledger=ledger, lakeformation=lakeformation, notifier=notifier, by=ADMIN, reason="x", now=NOW
+    )
+
+    assert (result["removed"], result["not_held"]) == ([grant.describe()], [])
