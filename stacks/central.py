@@ -177,7 +177,11 @@ class CentralStack(Stack):
         functions.check_deferred()
         if self.portal is not None:
             self.portal_routes, self.portal_app_routes = decision_api.route_portal(
-                functions["portal"], user_pool=self.portal.user_pool, client=self.portal.client
+                functions["portal"],
+                user_pool=self.portal.user_pool,
+                client=self.portal.client,
+                rate_limit=config.portal_rate_limit,
+                burst_limit=config.portal_burst_limit,
             )
         # Approver reminder: request_approval starts one execution per request it emails (when the
         # reminder time is ahead); it waits until then and invokes request_approval's reminder mode.

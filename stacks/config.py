@@ -112,6 +112,8 @@ class LakegateConfig:
     # Throttling of the decision API's default stage (steady requests per second, and burst).
     decision_api_rate_limit: float = 5
     decision_api_burst_limit: int = 10
+    portal_rate_limit: float = 10
+    portal_burst_limit: int = 20
     # Retention of every log group lakegate creates; a value CloudWatch Logs accepts.
     log_retention_days: int = 90
     # Consumer stack: how often pending RAM invitations are looked for (minutes, 1 to 1440), the
@@ -176,16 +178,10 @@ class LakegateConfig:
             _check_account_id("producer_account_ids", account_id)
         for email in self.approver_emails:
             _check_pattern("approver_emails", email, _EMAIL, "an email address")
-        rate = self.decision_api_rate_limit
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, int | float)
-            or not (math.isfinite(rate) and rate > 0)
-        ):
-            raise ConfigError(
-                "decision_api_rate_limit", f"must be a number above 0, got {self.decision_api_rate_limit!r}"
-            )
+        _check_rate("decision_api_rate_limit", self.decision_api_rate_limit)
         _check_int_range("decision_api_burst_limit", self.decision_api_burst_limit, 1, 5000)
+        _check_rate("portal_rate_limit", self.portal_rate_limit)
+        _check_int_range("portal_burst_limit", self.portal_burst_limit, 1, 5000)
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
             raise ConfigError(
@@ -391,6 +387,8 @@ _PARSERS = {
     "approver_emails": _parse_str_list,
     "decision_api_rate_limit": _parse_number,
     "decision_api_burst_limit": _parse_int,
+    "portal_rate_limit": _parse_number,
+    "portal_burst_limit": _parse_int,
     "log_retention_days": _parse_int,
     "invitation_check_minutes": _parse_int,
     "stale_invitation_hours": _parse_int,
@@ -405,6 +403,12 @@ _PARSERS = {
 def _check_account_id(key: str, value: object) -> None:
     if not is_account_id(value):
         raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
+
+
+def _check_rate(key: str, rate: object) -> None:
+    """A throttling rate: a finite number of requests per second above 0."""
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not (math.isfinite(rate) and rate > 0):
+        raise ConfigError(key, f"must be a number above 0, got {rate!r}")
 
 
 def _check_bucket_accounts(buckets: object, producer_account_ids: tuple[str, ...]) -> None:

@@ -73,6 +73,8 @@ class WebApi(Construct):
             create_default_stage=False,
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        self._route_throttles: dict[str, dict[str, float | int]] = {}
+        self._link_throttle = {"ThrottlingRateLimit": rate_limit, "ThrottlingBurstLimit": burst_limit}
         self.stage = apigwv2.HttpStage(
             self,
             "DefaultStage",
@@ -120,6 +122,7 @@ class WebApi(Construct):
                 "it is a static file of the function's code and holds no request data.",
                 "AwsSolutions-APIG4",
             )
+        self._throttle([*links, *assets], self._link_throttle)
         return [*links, *assets]
 
     @property
@@ -133,12 +136,15 @@ class WebApi(Construct):
         *,
         user_pool: cognito.IUserPool,
         client: cognito.IUserPoolClient,
+        rate_limit: float,
+        burst_limit: int,
     ) -> tuple[list[apigwv2.HttpRoute], list[apigwv2.HttpRoute]]:
         """Serve the portal with ``handler``: (public routes, routes behind the JWT authorizer).
 
         The authorizer accepts only ID tokens ``user_pool`` issued to ``client`` (issuer and audience),
         read from the Authorization header; API Gateway answers 401 itself when the token is missing or
-        invalid, and the function gets the verified claims.
+        invalid, and the function gets the verified claims. Its routes are throttled on their own
+        (``rate_limit``, ``burst_limit``), so portal traffic cannot use up the approval links' limit.
         """
         integration = integrations.HttpLambdaIntegration("PortalIntegration", handler)
         public: list[apigwv2.HttpRoute] = []
@@ -165,7 +171,21 @@ class WebApi(Construct):
             integration=integration,
             authorizer=self.portal_authorizer,
         )
+        self._throttle(
+            [*public, *protected], {"ThrottlingRateLimit": rate_limit, "ThrottlingBurstLimit": burst_limit}
+        )
         return public, protected
+
+    def _throttle(self, routes: list[apigwv2.HttpRoute], limits: dict[str, float | int]) -> None:
+        """Give each route its own throttle on the stage (route settings are keyed by route key)."""
+        for route in routes:
+            cfn_route = route.node.default_child
+            assert isinstance(cfn_route, apigwv2.CfnRoute)
+            self._route_throttles[cfn_route.route_key] = dict(limits)
+            self.stage.node.add_dependency(route)  # a route setting may name only an existing route
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        cfn_stage.add_property_override("RouteSettings", dict(self._route_throttles))
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

@@ -432,3 +432,19 @@ def test_without_the_portal_the_outputs_name_no_portal(minimal_central: Synthesi
 
     assert not outputs & {"PortalUrl", "UserPoolId", "UserPoolClientId"}
     assert {"DecisionApiUrl", "OwnerDecisionUrl", "StateMachineArn", "SettingsParameterName"} <= outputs
+
+
+def test_the_portal_and_the_approval_links_are_throttled_apart(central_template: Template) -> None:
+    (stage,) = central_template.find_resources("AWS::ApiGatewayV2::Stage").values()
+    settings = stage["Properties"]["RouteSettings"]
+    links = {"GET /requests/{request_id}", "POST /requests/{request_id}", "GET /assets/{file}"}
+
+    assert set(settings) == links | PUBLIC_ROUTES | APP_ROUTES
+    # cdk.json's defaults: each route has its own bucket, the portal's larger than the links'.
+    for key in links:
+        assert settings[key] == {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 10}
+    for key in PUBLIC_ROUTES | APP_ROUTES:
+        assert settings[key] == {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
+    # A route setting may only name a route that exists: the stage waits for every route.
+    route_ids = set(central_template.find_resources("AWS::ApiGatewayV2::Route"))
+    assert route_ids <= set(stage["DependsOn"])
