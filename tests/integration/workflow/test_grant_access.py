@@ -148,8 +148,7 @@ class RecordingStepFunctions:
 def test_a_time_bound_grant_records_its_expiry_and_schedules_one_revocation(
     ledger: Ledger, lakeformation: Any
 ) -> None:
-    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
-    fields["request"] = {**fields["request"], "duration_days": 2}
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None, duration_days=2)
     ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
     stepfunctions = RecordingStepFunctions()
     expiry = ExpiryScheduler("arn:expiry", stepfunctions=stepfunctions, day_seconds=86400)  # type: ignore[arg-type]
@@ -181,8 +180,7 @@ class RefusingStepFunctions:
 def test_a_time_bound_grant_whose_end_cannot_be_scheduled_is_never_made(
     ledger: Ledger, lakeformation: Any
 ) -> None:
-    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
-    fields["request"] = {**fields["request"], "duration_days": 2}
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None, duration_days=2)
     ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
     expiry = ExpiryScheduler("arn:expiry", stepfunctions=RefusingStepFunctions(), day_seconds=86400)  # type: ignore[arg-type]
 
@@ -194,8 +192,7 @@ def test_a_time_bound_grant_whose_end_cannot_be_scheduled_is_never_made(
 
 
 def test_a_retry_schedules_the_same_end_as_the_first_attempt(ledger: Ledger, lakeformation: Any) -> None:
-    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None)
-    fields["request"] = {**fields["request"], "duration_days": 2}
+    fields = evaluated_fields("sales", "orders", sensitive=False, requester=None, duration_days=2)
     ledger.create("r1", fields, by="alice", reason="asked", now=NOW)
     stepfunctions = RecordingStepFunctions()
     expiry = ExpiryScheduler("arn:expiry", stepfunctions=stepfunctions, day_seconds=86400)  # type: ignore[arg-type]
