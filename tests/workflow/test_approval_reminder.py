@@ -64,10 +64,8 @@ def test_an_undecided_request_gets_one_reminder_whose_link_approves_it(
     record = reminding_mesh.ledger_record(request_id)
     assert record is not None and record["reminded_at"] and len(record["secret_hashes"]) == 2
     assert_typed_record(record)
-    reminder_execution = reminding_mesh.client("stepfunctions").describe_execution(
-        executionArn=f"{reminding_mesh.reminder_state_machine_arn.replace(':stateMachine:', ':execution:')}:"
-        f"{request_id}-reminder"
-    )
+    executions = reminding_mesh.reminder_state_machine_arn.replace(":stateMachine:", ":execution:")
+    reminder_execution = reminding_mesh.wait(f"{executions}:{request_id}-reminder")  # ends just after it sent
     assert reminder_execution["status"] == "SUCCEEDED"
     time.sleep(1)
     assert [email for email in reminding_mesh.approval_emails() if request_id in email["body"]] == []

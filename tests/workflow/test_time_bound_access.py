@@ -89,9 +89,9 @@ def test_a_time_bound_grant_is_revoked_by_itself_when_its_days_are_over(
     assert orders not in [grant["Resource"] for grant in grants_to(fast_mesh, CONSUMER_ACCOUNT)]
     notice = notice_with_status(fast_mesh, request_id, "REVOKED")
     assert notice["grants"] == revoked["grants"]
-    execution = fast_mesh.client("stepfunctions").describe_execution(
-        executionArn=f"{fast_mesh.expiry_state_machine_arn.replace(':stateMachine:', ':execution:')}:"
-        f"{request_id}-expiry"
+    # The ledger and the notice are written by the revoke step; the execution ends just after it.
+    execution = fast_mesh.wait(
+        f"{fast_mesh.expiry_state_machine_arn.replace(':stateMachine:', ':execution:')}:{request_id}-expiry"
     )
     assert execution["status"] == "SUCCEEDED"
 
