@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lakegate.core.identifiers import is_account_id
-
 PII_FLAG = "pii_flag"
 # On a database or table: the most days of access a request for sensitive data in it may ask for.
 MAX_DURATION_DAYS = "max_duration_days"
@@ -44,9 +42,6 @@ class Flag:
         if self.unclear is not None:
             return f'{item}: {PII_FLAG}="{self.unclear}" is not true/false: treated as sensitive'
         return f"{item} is flagged {PII_FLAG}"
-
-
-NOT_FLAGGED = Flag(sensitive=False)
 
 
 def pii_flag(parameters: Mapping[str, Any] | None) -> Flag:
@@ -89,7 +84,3 @@ def data_owner(parameters: Mapping[str, Any] | None) -> str | None:
 def data_owner_name(parameters: Mapping[str, Any] | None) -> str | None:
     values = _distinct(parameters, DATA_OWNER_NAME)
     return values[0] if values else None
-
-
-def has_valid_data_owner(parameters: Mapping[str, Any] | None) -> bool:
-    return is_account_id(data_owner(parameters))

@@ -61,13 +61,7 @@ def grant_access(
             f"request {request_id} asks for {request.duration_days} days of access, "
             "but this function has no expiry state machine to end it; nothing was granted"
         )
-    if status == Status.GRANTED:
-        if request.duration_days and expiry is not None and record.get("access_expires_at"):
-            expiry.schedule(
-                request_id,
-                expires_at=datetime.fromisoformat(record["access_expires_at"]),
-                duration_days=request.duration_days,
-            )
+    if status == Status.GRANTED:  # a retry after success: its expiry was scheduled before the grant
         return _result(request_id, record.get("grants", []), record.get("access_expires_at"))
     if not (status == Status.APPROVED or (status == Status.RECEIVED and not record.get("sensitive"))):
         raise RequestStateConflict(

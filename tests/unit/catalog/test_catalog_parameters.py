@@ -10,10 +10,10 @@ from lakegate.catalog.parameters import (
     DurationSetting,
     Flag,
     data_owner,
-    has_valid_data_owner,
     max_duration_days,
     pii_flag,
 )
+from lakegate.core.identifiers import is_account_id
 
 
 @pytest.mark.parametrize("value", ["yes", "1", "Y", "ture", "", "  ", "no", "0", "truee", "true false"])
@@ -78,7 +78,7 @@ def test_a_limit_is_a_whole_number_of_days_from_one_or_it_is_invalid(
 def test_the_data_owner_is_twelve_ascii_digits_under_any_spelling(
     parameters: dict[str, Any], valid: bool
 ) -> None:
-    assert has_valid_data_owner(parameters) is valid
+    assert is_account_id(data_owner(parameters)) is valid
 
 
 def test_differing_owners_are_named_together() -> None:
