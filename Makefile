@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CENTRAL_ACCOUNT_ID ?= 111111111111
+# The mesh `make synth` builds for: example accounts (a deployment names its own, see the README).
+PRODUCER_ACCOUNT_IDS ?= 222222222222
+CONSUMER_ACCOUNT_IDS ?= 444455556666
 
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -18,7 +21,7 @@ help:
 	@echo "make sandbox set up, then run the whole mesh locally (Ctrl-C stops it)"
 	@echo "make test    set up, lint, type-check and run every test"
 	@echo "make demo    set up, synthesize both stacks (cdk-nag on), run the workflow offline once"
-	@echo "make synth   synthesize the stacks into cdk.out (CENTRAL_ACCOUNT_ID=$(CENTRAL_ACCOUNT_ID))"
+	@echo "make synth   synthesize the stacks into cdk.out (CENTRAL_ACCOUNT_ID=$(CENTRAL_ACCOUNT_ID), PRODUCER_ACCOUNT_IDS=$(PRODUCER_ACCOUNT_IDS), CONSUMER_ACCOUNT_IDS=$(CONSUMER_ACCOUNT_IDS))"
 	@echo "make bench   print the workflow's transitions, API calls and cold starts"
 	@echo "make clean   remove the virtualenv, node_modules and build output"
 
@@ -49,7 +52,8 @@ sandbox: setup
 demo: synth offline-demo
 
 synth: setup
-	node_modules/.bin/cdk synth --quiet --no-notices -c central_account_id=$(CENTRAL_ACCOUNT_ID)
+	node_modules/.bin/cdk synth --quiet --no-notices -c central_account_id=$(CENTRAL_ACCOUNT_ID) \
+		-c producer_account_ids=$(PRODUCER_ACCOUNT_IDS) -c consumer_account_ids=$(CONSUMER_ACCOUNT_IDS)
 	@echo "Templates in cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 offline-demo: setup

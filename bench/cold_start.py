@@ -40,6 +40,9 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     manifest.USER_ROLE_PREFIX: "lakegate-user-",
     manifest.STATE_MACHINE_ARN: f"{_STATE_MACHINES}:lakegate-access-request",
     manifest.USER_POOL_CLIENT_ID: "1example23456789portalclient",
+    manifest.CENTRAL_ACCOUNT_ID: "123456789012",
+    manifest.CONSUMER_ACCOUNT_IDS: "444455556666",
+    manifest.PRODUCER_ACCOUNT_IDS: "222222222222",
 }
 
 

@@ -115,6 +115,10 @@ def _revoked_line(request_id: str, document: dict[str, Any]) -> str:
     parts = [f"removed {'; '.join(removed)}"] if removed else ["removed nothing"]
     if not_held:
         parts.append(f"Lake Formation no longer held {'; '.join(not_held)}")
+    parts += [
+        f"kept {part['grant']}: still held by request {', '.join(part['held_by'])}"
+        for part in document.get("kept") or []
+    ]
     return f"{request_id}: REVOKED {who}; " + "; ".join(parts)
 
 

@@ -69,6 +69,9 @@ class OfflineMesh:
     # ledger, the owner's email and the events name jdoe ("" turns the convention off).
     user_role_prefix: str = DEFAULT_USER_ROLE_PREFIX
     decision_base_url: str = DEFAULT_DECISION_BASE_URL
+    # The mesh's members, as the central stack's consumer_account_ids and producer_account_ids.
+    consumer_account_ids: tuple[str, ...] = (CONSUMER_ACCOUNT,)
+    producer_account_ids: tuple[str, ...] = (PRODUCER_ACCOUNT,)
     region: str = REGION
     lambdas: InProcessLambdas = field(default_factory=InProcessLambdas)
     ledger_table: str = "lakegate-ledger"
@@ -178,6 +181,9 @@ class OfflineMesh:
             manifest.USER_ROLE_PREFIX: self.user_role_prefix,
             manifest.STATE_MACHINE_ARN: expected_request_arn,
             manifest.USER_POOL_CLIENT_ID: self.user_pool_client_id,
+            manifest.CENTRAL_ACCOUNT_ID: CENTRAL_ACCOUNT,
+            manifest.CONSUMER_ACCOUNT_IDS: ",".join(self.consumer_account_ids),
+            manifest.PRODUCER_ACCOUNT_IDS: ",".join(self.producer_account_ids),
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")

@@ -41,8 +41,13 @@ LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
 # The portal never creates a request (evaluate_request does, in the workflow it starts): it lists requests
 # (a scan: the ledger has no index), reads one, and records owners' decisions.
 PORTAL_LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem")
+# Granting and revoking also read which other granted requests hold the same permissions (a scan, as
+# the ledger has no index: lakegate/workflow/holdings.py).
+HOLDINGS_LEDGER_ACTIONS = ("dynamodb:Scan", *LEDGER_ACTIONS)
 _LEDGER_ACTIONS_BY_FUNCTION = {
     "evaluate_request": ("dynamodb:PutItem", *LEDGER_ACTIONS),
+    "grant_access": HOLDINGS_LEDGER_ACTIONS,
+    "revoke_access": HOLDINGS_LEDGER_ACTIONS,
     "portal": PORTAL_LEDGER_ACTIONS,
 }
 # What DynamoDB and SNS do with lakegate's key for the functions: decrypt the ledger's table key for every
@@ -133,6 +138,9 @@ class CentralStack(Stack):
                 manifest.APPROVAL_REMINDER_SECONDS: str(config.approval_reminder_seconds),
                 manifest.REMINDER_STATE_MACHINE_ARN: reminder_arn,
                 manifest.USER_ROLE_PREFIX: config.user_role_prefix,
+                manifest.CENTRAL_ACCOUNT_ID: self.account,
+                manifest.CONSUMER_ACCOUNT_IDS: ",".join(config.consumer_account_ids),
+                manifest.PRODUCER_ACCOUNT_IDS: ",".join(config.producer_account_ids),
                 **portal_environment,
             },
             keys=[spec.key for spec in manifest.FUNCTIONS if config.portal or spec.key != "portal"],
@@ -367,14 +375,11 @@ class CentralStack(Stack):
         permissions.allow_catalog_read(self.roles["grant_access"], ("glue:GetDatabase", "glue:GetTable"))
         permissions.allow_lake_formation_sharing(self, "LakeFormationSharing", self.roles["grant_access"])
 
-        # Revocation: only the revoke function may revoke; the decision function may ask it to.
+        # Revocation: only the revoke function revokes; the decision function may ask it to. It also grants:
+        # when a request sharing a permission was granted while this one was being revoked, it grants that
+        # request's part again (lakegate/workflow/holdings.py), so it needs what granting needs.
         permissions.allow_catalog_read(self.roles["revoke_access"], ("glue:GetDatabase", "glue:GetTable"))
-        permissions.allow_lake_formation_sharing(
-            self,
-            "LakeFormationRevocation",
-            self.roles["revoke_access"],
-            lake_formation_actions=permissions.LAKE_FORMATION_REVOKE_ACTIONS,
-        )
+        permissions.allow_lake_formation_sharing(self, "LakeFormationRevocation", self.roles["revoke_access"])
         self.functions["revoke_access"].grant_invoke(self.functions["decision_api"])
 
         for notifying in ("conclude_request", "record_failure", "revoke_access"):

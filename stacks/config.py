@@ -27,6 +27,9 @@ from lakegate.datazone.rules import RulesError, compact_json
 APP_DIR = Path(__file__).resolve().parents[1]
 # Lambda allows 4 KB for all environment variables together; the rules must leave room for the rest.
 MAX_RULES_JSON_LENGTH = 3500
+# The mesh's account lists, comma-separated in the evaluate and portal functions' environment: 200
+# accounts, leaving room for their other variables within Lambda's 4 KB.
+MAX_MESH_MEMBERS_LENGTH = 200 * 13
 
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
@@ -105,8 +108,12 @@ class LakegateConfig:
     # "lakegate-user-", lakegate-user-jdoe is jdoe's); the ledger, the owner's email and the audit name the
     # person. Empty means the deployment has no such convention.
     user_role_prefix: str = ""
-    # Producer accounts whose producer role may be assumed; empty means any account.
+    # The mesh's members. Producer accounts own data products: the workflow asks their owners and
+    # assumes their producer role, nowhere else (required, at least one). Consumer accounts may receive
+    # data (as an account or through one of their roles); the central account receives it only through a
+    # named role. Empty means no account but the central one may receive data.
     producer_account_ids: tuple[str, ...] = ()
+    consumer_account_ids: tuple[str, ...] = ()
     # Data owners subscribed by email to the producer's approval topic.
     approver_emails: tuple[str, ...] = ()
     # Throttling of the decision API's default stage (steady requests per second, and burst).
@@ -174,8 +181,7 @@ class LakegateConfig:
                 _USER_ROLE_PREFIX,
                 "empty (no per-user roles) or 1-40 IAM role-name characters (letters, digits, +=,.@_-)",
             )
-        for account_id in self.producer_account_ids:
-            _check_account_id("producer_account_ids", account_id)
+        _check_mesh_members(self.producer_account_ids, self.consumer_account_ids)
         for email in self.approver_emails:
             _check_pattern("approver_emails", email, _EMAIL, "an email address")
         _check_rate("decision_api_rate_limit", self.decision_api_rate_limit)
@@ -384,6 +390,7 @@ _PARSERS = {
     "approval_timeout_hours": _parse_int,
     "approval_reminder_hours": _parse_int,
     "producer_account_ids": _parse_str_list,
+    "consumer_account_ids": _parse_str_list,
     "approver_emails": _parse_str_list,
     "decision_api_rate_limit": _parse_number,
     "decision_api_burst_limit": _parse_int,
@@ -403,6 +410,30 @@ _PARSERS = {
 def _check_account_id(key: str, value: object) -> None:
     if not is_account_id(value):
         raise ConfigError(key, f"must be a 12-digit AWS account id, got {value!r}")
+
+
+def _check_mesh_members(producers: tuple[str, ...], consumers: tuple[str, ...]) -> None:
+    if not producers:
+        raise ConfigError(
+            "producer_account_ids",
+            "is required: list the producer accounts of the mesh (for example "
+            "-c producer_account_ids=222222222222,333333333333); the workflow asks owners and assumes the "
+            "producer role in these accounts only",
+        )
+    for key, accounts in (("producer_account_ids", producers), ("consumer_account_ids", consumers)):
+        for account_id in accounts:
+            _check_account_id(key, account_id)
+        repeated = sorted({account_id for account_id in accounts if accounts.count(account_id) > 1})
+        if repeated:
+            raise ConfigError(key, f"lists {', '.join(repeated)} more than once")
+    # The lists travel in the functions' environment, which Lambda limits to 4 KB in all.
+    length = sum(len(account_id) + 1 for account_id in (*producers, *consumers))
+    if length > MAX_MESH_MEMBERS_LENGTH:
+        raise ConfigError(
+            "consumer_account_ids",
+            f"with producer_account_ids, {len(producers) + len(consumers)} accounts are more than fit in a "
+            f"function's environment (at most {MAX_MESH_MEMBERS_LENGTH // 13} in all)",
+        )
 
 
 def _check_rate(key: str, rate: object) -> None:
@@ -426,7 +457,7 @@ def _check_bucket_accounts(buckets: object, producer_account_ids: tuple[str, ...
             raise ConfigError(
                 key, f"bucket {bucket!r} must map to a 12-digit AWS account id, got {account_id!r}"
             )
-        if producer_account_ids and account_id not in producer_account_ids:
+        if account_id not in producer_account_ids:
             raise ConfigError(
                 key,
                 f"bucket {bucket!r} is in account {account_id}, which is not one of producer_account_ids "

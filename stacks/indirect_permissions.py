@@ -70,7 +70,8 @@ INDIRECT_PERMISSIONS: tuple[IndirectPermission, ...] = (
         "delivery of its events to its log group, and sends its X-Ray traces, with the state machine's role.",
     ),
     IndirectPermission(
-        holders=(_GRANT,),
+        # The revoke function grants too: again, what a request sharing the permission holds.
+        holders=(_GRANT, _REVOKE),
         actions=(
             *permissions.SHARE_CREATE_ACTIONS,
             *permissions.SHARE_GRANT_ACTIONS,

@@ -17,8 +17,8 @@ from stacks.nag import acknowledge
 
 CATALOG_READ_ACTIONS = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables")
 # The calls lakegate makes (lakegate/workflow/grant_access.py, revoke_access.py): one grant or revoke per
-# call; grant_access revokes to undo a half-made grant.
-LAKE_FORMATION_REVOKE_ACTIONS = ("lakeformation:RevokePermissions",)
+# call; grant_access revokes to undo a half-made grant, and revoke_access grants again what a request
+# sharing the permission was granted while it revoked.
 LAKE_FORMATION_GRANT_ACTIONS = ("lakeformation:GrantPermissions", "lakeformation:RevokePermissions")
 
 
@@ -44,7 +44,7 @@ LAKE_FORMATION_RAM_PERMISSIONS_ARN = f"arn:{Aws.PARTITION}:ram::aws:permission/A
 
 
 def producer_role_arn(account_id: str, role_name: str) -> str:
-    """The ARN of the producer role in ``account_id`` (``*`` for any account)."""
+    """The ARN of the producer role in ``account_id``."""
     return f"arn:{Aws.PARTITION}:iam::{account_id}:role/{role_name}"
 
 
@@ -84,23 +84,20 @@ def acknowledge_catalog_read(
 def allow_assume_producer_roles(
     role: iam.Role, *, role_name: str, account_ids: Sequence[str], sid: str = "AssumeProducerRole"
 ) -> None:
-    """Let ``role`` assume the role ``role_name`` in ``account_ids``, or in any account when none are listed.
+    """Let ``role`` assume the role ``role_name`` in each of ``account_ids`` (the mesh's producers).
 
     Used for every role lakegate creates in producer accounts (each trusts exactly one central role).
+    The configuration requires at least one producer, so there is never a wildcard account here.
     """
-    any_account = not account_ids
-    resources = [producer_role_arn(account_id, role_name) for account_id in (account_ids or ["*"])]
+    if not account_ids:
+        raise ValueError(f"{sid}: no producer accounts to assume {role_name} in")
     role.add_to_principal_policy(
-        iam.PolicyStatement(sid=sid, actions=["sts:AssumeRole"], resources=resources)
-    )
-    if any_account:
-        acknowledge(
-            _default_policy(role),
-            "No producer_account_ids are configured, so any producer account may own a data product. The "
-            f"role name ({role_name}) is fixed, and each such role trusts only this exact role, so the "
-            "wildcard cannot reach roles that have not opted in.",
-            _finding(resources[0]),
+        iam.PolicyStatement(
+            sid=sid,
+            actions=["sts:AssumeRole"],
+            resources=[producer_role_arn(account_id, role_name) for account_id in account_ids],
         )
+    )
 
 
 LAKE_FORMATION_SHARE_NAMES = ["LakeFormation*"]
@@ -168,60 +165,39 @@ SHARE_READ_ACTIONS = ("ram:GetResourceShares", "ram:GetResourceShareAssociations
 ORGANIZATION_READ_ACTIONS = ("organizations:DescribeOrganization", "organizations:DescribeAccount")
 
 
-def allow_lake_formation_sharing(
-    scope: Construct,
-    construct_id: str,
-    role: iam.Role,
-    lake_formation_actions: Sequence[str] = LAKE_FORMATION_GRANT_ACTIONS,
-) -> iam.Policy:
+def allow_lake_formation_sharing(scope: Construct, construct_id: str, role: iam.Role) -> iam.Policy:
     """Lake Formation grants and revokes, with the AWS RAM and Glue rights cross-account grants need.
 
-    ``lake_formation_actions`` narrows the Lake Formation actions (the revoke function revokes only); a
-    role without a grant action also gets none of the rights that only sharing needs (see the decisions
-    above). Kept in its own policy so its acknowledgements cannot hide anything else.
+    Kept in its own policy so its acknowledgements cannot hide anything else.
     """
-    grants = any(
-        action.split(":")[1].startswith(("Grant", "BatchGrant")) for action in lake_formation_actions
-    )
     statements = [
         iam.PolicyStatement(
             sid="GrantAndRevokeLakeFormationPermissions",
-            actions=list(lake_formation_actions),
+            actions=list(LAKE_FORMATION_GRANT_ACTIONS),
             resources=["*"],
-        )
-    ]
-    share_actions = [*SHARE_GRANT_ACTIONS, *SHARE_REVOKE_ACTIONS] if grants else list(SHARE_REVOKE_ACTIONS)
-    if grants:
-        statements.append(
-            iam.PolicyStatement(
-                sid="CreateCatalogResourceShares",
-                actions=list(SHARE_CREATE_ACTIONS),
-                resources=["*"],
-                conditions={"StringLikeIfExists": {"ram:RequestedResourceType": GLUE_RESOURCE_TYPES}},
-            )
-        )
-    statements.append(
+        ),
+        iam.PolicyStatement(
+            sid="CreateCatalogResourceShares",
+            actions=list(SHARE_CREATE_ACTIONS),
+            resources=["*"],
+            conditions={"StringLikeIfExists": {"ram:RequestedResourceType": GLUE_RESOURCE_TYPES}},
+        ),
         iam.PolicyStatement(
             sid="ManageLakeFormationResourceShares",
-            actions=share_actions,
+            actions=[*SHARE_GRANT_ACTIONS, *SHARE_REVOKE_ACTIONS],
             resources=[RESOURCE_SHARES_ARN],
             conditions={"StringLike": {"ram:ResourceShareName": LAKE_FORMATION_SHARE_NAMES}},
-        )
-    )
-    if grants:
-        statements += [
-            iam.PolicyStatement(
-                sid="UseLakeFormationRamPermissions",
-                actions=list(SHARE_PERMISSION_ACTIONS),
-                resources=[RESOURCE_SHARES_ARN, LAKE_FORMATION_RAM_PERMISSIONS_ARN],
-            ),
-            iam.PolicyStatement(
-                sid="MaintainCatalogResourcePolicy",
-                actions=list(CATALOG_POLICY_ACTIONS),
-                resources=[CATALOG_ARN],
-            ),
-        ]
-    statements += [
+        ),
+        iam.PolicyStatement(
+            sid="UseLakeFormationRamPermissions",
+            actions=list(SHARE_PERMISSION_ACTIONS),
+            resources=[RESOURCE_SHARES_ARN, LAKE_FORMATION_RAM_PERMISSIONS_ARN],
+        ),
+        iam.PolicyStatement(
+            sid="MaintainCatalogResourcePolicy",
+            actions=list(CATALOG_POLICY_ACTIONS),
+            resources=[CATALOG_ARN],
+        ),
         iam.PolicyStatement(sid="ReadResourceShares", actions=list(SHARE_READ_ACTIONS), resources=["*"]),
         iam.PolicyStatement(sid="ReadOrganization", actions=list(ORGANIZATION_READ_ACTIONS), resources=["*"]),
     ]
@@ -237,20 +213,14 @@ def allow_lake_formation_sharing(
         "share with and take back from other accounts.",
         "AwsSolutions-IAM5[Resource::*]",
     )
-    shares_reason = (
+    acknowledge(
+        policy,
         "Lake Formation names the AWS RAM shares it creates for cross-account grants, so they cannot be "
-        "listed in advance; the statement is limited to this account's shares named LakeFormation*"
+        "listed in advance; the statement is limited to this account's shares named LakeFormation*, and to "
+        "the AWS-managed AWSRAMLFEnabled* RAM permissions Lake Formation attaches to them.",
+        _finding(RESOURCE_SHARES_ARN),
+        _finding(LAKE_FORMATION_RAM_PERMISSIONS_ARN),
     )
-    if grants:
-        acknowledge(
-            policy,
-            f"{shares_reason}, and to the AWS-managed AWSRAMLFEnabled* RAM permissions Lake Formation "
-            "attaches to them.",
-            _finding(RESOURCE_SHARES_ARN),
-            _finding(LAKE_FORMATION_RAM_PERMISSIONS_ARN),
-        )
-    else:
-        acknowledge(policy, f"{shares_reason}.", _finding(RESOURCE_SHARES_ARN))
     return policy
 
 

@@ -145,6 +145,7 @@ def test_revoke_posts_to_the_revoke_route_and_says_what_happened(
         "grants": [{}, {}],
         "removed": ["SELECT on sales.orders to 444455556666"],
         "not_held": ["DESCRIBE on database sales to 444455556666"],
+        "kept": [{"grant": "SELECT on table sales.orders to 444455556666", "held_by": ["r2"]}],
     }
     decision_api.reply = (200, revoked)
 
@@ -153,7 +154,8 @@ def test_revoke_posts_to_the_revoke_route_and_says_what_happened(
     assert result.code == 0, result.err
     assert result.out == (
         f"r1: REVOKED by {OWNER_ARN} at 2026-11-22T12:00:00+00:00; removed SELECT on sales.orders to "
-        "444455556666; Lake Formation no longer held DESCRIBE on database sales to 444455556666\n"
+        "444455556666; Lake Formation no longer held DESCRIBE on database sales to 444455556666; kept "
+        "SELECT on table sales.orders to 444455556666: still held by request r2\n"
     )
     (sent,) = decision_api.requests
     assert sent["path"] == "/owner/requests/r1/revoke"

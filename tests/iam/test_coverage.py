@@ -51,10 +51,10 @@ DENIED_ON_PURPOSE = (
         handler=manifest.FUNCTIONS_BY_KEY["request_approval"].handler,
         action="sts:AssumeRole",
         resource="arn:aws:iam::333333333333:role/*",
-        reason="tests/workflow/test_status_events.py asks the owner in an account that is not one of the "
-        "producer_account_ids (it never deployed the producer stack). The role may assume the producer role "
-        "only in those accounts, so AWS refuses it, and the request fails with ApprovalRequestFailed, as "
-        "the test expects.",
+        reason="tests/workflow/test_status_events.py asks the owner in a producer account of its mesh that "
+        "never deployed the producer stack, and that the synthesized variant does not list in "
+        "producer_account_ids. The role may assume the producer role only in those accounts, so AWS refuses "
+        "it, and the request fails with ApprovalRequestFailed, as the test expects.",
     ),
 )
 

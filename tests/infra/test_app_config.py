@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigError, LakegateConfig
+from tests.infra.config_context import DEFAULTS, REQUIRED_CONTEXT, config_from
 
 pytestmark = pytest.mark.infra
 
@@ -16,9 +17,9 @@ CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 
 
 def test_missing_keys_take_the_documented_defaults() -> None:
-    config = LakegateConfig.from_context({})
+    config = config_from({})
 
-    assert config == LakegateConfig()
+    assert config == DEFAULTS
     assert config.central_account_id is None
     assert config.approval_timeout_seconds == 72 * 3600
     assert config.producer_topic_name == "DataLakeSharingApproval"
@@ -33,12 +34,16 @@ def test_cdk_json_documents_every_key_with_its_default() -> None:
     lakegate_keys = tuple(key for key in context if not key.startswith("@"))
 
     assert lakegate_keys == LakegateConfig.context_keys()
-    assert LakegateConfig.from_context(context) == LakegateConfig()
+    # The one key without a usable default: every deployment names its producers.
+    assert context["producer_account_ids"] == []
+    with pytest.raises(ConfigError, match="'producer_account_ids': is required"):
+        LakegateConfig.from_context(context)
+    assert LakegateConfig.from_context({**context, **REQUIRED_CONTEXT}) == DEFAULTS
 
 
 def test_command_line_strings_are_parsed() -> None:
     # `cdk synth -c key=value` passes every value as a string.
-    config = LakegateConfig.from_context(
+    config = config_from(
         {
             "central_account_id": "111111111111",
             "approval_timeout_hours": "48",
@@ -62,13 +67,28 @@ def test_command_line_strings_are_parsed() -> None:
 
 
 def test_an_empty_central_account_id_means_unset() -> None:
-    assert LakegateConfig.from_context({"central_account_id": ""}).central_account_id is None
+    assert config_from({"central_account_id": ""}).central_account_id is None
 
 
 def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
     context = {"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True}
 
-    assert LakegateConfig.from_context(context) == LakegateConfig()
+    assert config_from(context) == DEFAULTS
+
+
+def test_more_mesh_members_than_fit_in_a_functions_environment_are_refused() -> None:
+    consumers = [f"{n:012d}" for n in range(1, 201)]
+
+    with pytest.raises(ConfigError, match="more than fit in a function's environment") as raised:
+        config_from({"consumer_account_ids": consumers})
+    assert raised.value.key == "consumer_account_ids"
+    assert config_from({"consumer_account_ids": consumers[:199]}).consumer_account_ids == tuple(
+        consumers[:199]
+    )
+
+
+def test_no_consumer_accounts_is_the_default() -> None:
+    assert DEFAULTS.consumer_account_ids == ()
 
 
 @pytest.mark.parametrize(
@@ -88,6 +108,11 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
         ("producer_account_ids", ["2222"], "12-digit"),
         ("producer_account_ids", [222222222222], "list of strings"),
         ("producer_account_ids", "[222222222222", "valid JSON list"),
+        ("producer_account_ids", [], "is required"),
+        ("producer_account_ids", "222222222222,222222222222", "more than once"),
+        ("consumer_account_ids", ["4444555566667"], "12-digit"),
+        ("consumer_account_ids", ["\u0664" * 12], "12-digit"),
+        ("consumer_account_ids", 444455556666, "list of strings"),
         ("approver_emails", ["owner"], "email address"),
         ("decision_api_rate_limit", "fast", "number"),
         ("decision_api_rate_limit", 0, "above 0"),
@@ -112,7 +137,7 @@ def test_context_keys_that_are_not_lakegates_are_ignored() -> None:
 )
 def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        LakegateConfig.from_context({key: value})
+        config_from({key: value})
 
     assert raised.value.key == key
     assert f"'{key}'" in str(raised.value)
@@ -120,28 +145,25 @@ def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: s
 
 
 def test_the_approver_reminder_defaults_to_a_day_before_the_deadline_and_zero_turns_it_off() -> None:
-    assert LakegateConfig().approval_reminder_seconds == 24 * 3600
-    assert LakegateConfig.from_context({"approval_reminder_hours": "0"}).approval_reminder_seconds == 0
-    config = LakegateConfig.from_context({"approval_timeout_hours": "12", "approval_reminder_hours": "2"})
+    assert DEFAULTS.approval_reminder_seconds == 24 * 3600
+    assert config_from({"approval_reminder_hours": "0"}).approval_reminder_seconds == 0
+    config = config_from({"approval_timeout_hours": "12", "approval_reminder_hours": "2"})
     assert config.approval_reminder_seconds == 2 * 3600
 
 
 def test_per_user_roles_are_off_by_default_and_a_prefix_turns_them_on() -> None:
-    assert LakegateConfig().user_role_prefix == ""
-    assert LakegateConfig.from_context({"user_role_prefix": ""}).user_role_prefix == ""
-    assert (
-        LakegateConfig.from_context({"user_role_prefix": "lakegate-user-"}).user_role_prefix
-        == "lakegate-user-"
-    )
-    assert LakegateConfig.from_context({"user_role_prefix": "p" * 40}).user_role_prefix == "p" * 40
+    assert DEFAULTS.user_role_prefix == ""
+    assert config_from({"user_role_prefix": ""}).user_role_prefix == ""
+    assert config_from({"user_role_prefix": "lakegate-user-"}).user_role_prefix == "lakegate-user-"
+    assert config_from({"user_role_prefix": "p" * 40}).user_role_prefix == "p" * 40
 
 
 def test_the_audit_role_has_a_fixed_default_name_that_can_be_changed() -> None:
-    assert LakegateConfig().audit_role_name == "LakegateAuditor"
-    assert LakegateConfig.from_context({"audit_role_name": "DataAuditor"}).audit_role_name == "DataAuditor"
+    assert DEFAULTS.audit_role_name == "LakegateAuditor"
+    assert config_from({"audit_role_name": "DataAuditor"}).audit_role_name == "DataAuditor"
 
 
 def test_the_portal_is_on_by_default_and_false_turns_it_off() -> None:
-    assert LakegateConfig().portal is True
-    assert LakegateConfig.from_context({"portal": "false"}).portal is False
-    assert LakegateConfig.from_context({"portal": " True "}).portal is True
+    assert DEFAULTS.portal is True
+    assert config_from({"portal": "false"}).portal is False
+    assert config_from({"portal": " True "}).portal is True

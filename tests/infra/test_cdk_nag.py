@@ -12,6 +12,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_sns as sns
 
 from stacks.app_factory import CENTRAL_STACK, PRODUCER_STACK, build_app
+from stacks.config import ConfigError
+from tests.infra.app_context import MINIMAL_PRODUCER_ACCOUNT
 from tests.infra.cfn import resources_for, role_id, role_path
 from tests.infra.synth import SynthesizedStack
 
@@ -28,11 +30,11 @@ class FailedSynth:
 
 @pytest.fixture(scope="module")
 def default_app_with_an_unchecked_topic(tmp_path_factory: pytest.TempPathFactory) -> FailedSynth:
-    """The app with an empty context (no producer stack), plus a stack holding a topic nobody acknowledged."""
+    """The app with only its one required key (no producer stack), plus a topic nobody acknowledged."""
     outdir = tmp_path_factory.mktemp("nag.out")
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        app = build_app({}, outdir=str(outdir))
+        app = build_app({"producer_account_ids": ["222222222222"]}, outdir=str(outdir))
     sns.Topic(Stack(app, "Unchecked"), "PlainTopic")
     with pytest.raises(RuntimeError, match="ValidationFailed") as raised:
         app.synth()
@@ -65,16 +67,21 @@ def test_without_central_account_only_the_central_stack_is_built(
     assert "central_account_id" in default_app_with_an_unchecked_topic.stderr
 
 
-def test_without_producer_accounts_the_publisher_may_assume_the_producer_role_in_any_account(
+def test_without_producer_accounts_the_app_refuses_to_synthesize() -> None:
+    with pytest.raises(ConfigError, match="'producer_account_ids': is required") as raised:
+        build_app({})
+
+    assert raised.value.key == "producer_account_ids"
+
+
+def test_the_publisher_may_assume_the_producer_role_only_in_the_producer_accounts(
     minimal_central: SynthesizedStack,
 ) -> None:
-    # The MINIMAL variant lists no producer_account_ids; its synth (the session fixture) fails on any
-    # unacknowledged cdk-nag finding, so the acknowledged wildcard passed cdk-nag.
     publisher = role_id(minimal_central, "request_approval")
 
     assert (
         minimal_central.properties(role_path("request_approval"))["RoleName"] == "LakegateApprovalPublisher"
     )
     assert resources_for(minimal_central, publisher, "sts:AssumeRole") == {
-        "arn:aws:iam::*:role/ProducerWorkflowRole"
+        f"arn:aws:iam::{MINIMAL_PRODUCER_ACCOUNT}:role/ProducerWorkflowRole"
     }

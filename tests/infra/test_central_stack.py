@@ -12,7 +12,13 @@ from aws_cdk.assertions import Match, Template
 
 from lakegate.core import manifest
 from stacks.app_factory import CENTRAL_STACK, PRODUCER_STACK
-from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, PRODUCER_ACCOUNT, PROJECT_TOPIC_ARN
+from tests.infra.app_context import (
+    CENTRAL_ACCOUNT,
+    CONSUMER_ACCOUNT,
+    FULL,
+    PRODUCER_ACCOUNT,
+    PROJECT_TOPIC_ARN,
+)
 from tests.infra.cfn import (
     EXPIRY_STATE_MACHINE,
     HTTP_API,
@@ -128,6 +134,12 @@ def test_environment_values_come_from_the_right_resources(central: SynthesizedSt
     assert values["evaluate_request"]["LEDGER_TABLE_NAME"] == {"Ref": central.id(TABLE)}
     assert values["evaluate_request"]["APPROVAL_TIMEOUT_SECONDS"] == str(72 * 3600)
     assert values["evaluate_request"]["USER_ROLE_PREFIX"] == "lakegate-user-"
+    # The mesh's members: the stack's own account and the context's lists.
+    assert {key: values["evaluate_request"][key] for key in manifest.MESH_MEMBERS} == {
+        "CENTRAL_ACCOUNT_ID": CENTRAL_ACCOUNT,
+        "CONSUMER_ACCOUNT_IDS": CONSUMER_ACCOUNT,
+        "PRODUCER_ACCOUNT_IDS": PRODUCER_ACCOUNT,
+    }
     assert values["conclude_request"]["NOTIFICATION_TOPIC_ARN"] == {"Ref": central.id(TOPIC)}
     approval = values["request_approval"]
     assert approval["DECISION_BASE_URL"] == {"Fn::GetAtt": [central.id(HTTP_API), "ApiEndpoint"]}
@@ -294,7 +306,7 @@ def test_only_the_concluding_and_revoking_functions_may_publish_to_consumers(
         assert published == ({topic} if notifies else set())
 
 
-def test_functions_may_read_and_update_single_ledger_items_only_evaluation_creates_only_the_portal_scans(
+def test_functions_may_read_and_update_single_ledger_items_only_evaluation_creates_and_few_scan(
     central: SynthesizedStack,
 ) -> None:
     table = f"<{central.id(TABLE)}.Arn>"
@@ -302,9 +314,13 @@ def test_functions_may_read_and_update_single_ledger_items_only_evaluation_creat
         dynamodb_actions = {
             a for a in actions_of(central, role_id(central, key)) if a.startswith("dynamodb:")
         }
-        # Only evaluate_request creates a request; the portal lists them (the workflow it starts creates).
+        # Only evaluate_request creates a request; the portal lists them (the workflow it starts creates);
+        # granting and revoking look for other granted requests holding the same permissions.
+        scans = {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"}
         expected = {
-            "portal": {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
+            "portal": scans,
+            "grant_access": scans,
+            "revoke_access": scans,
             "evaluate_request": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
         }.get(key, {"dynamodb:GetItem", "dynamodb:UpdateItem"})
         assert dynamodb_actions == expected, key
@@ -499,12 +515,13 @@ def test_the_roles_to_make_lake_formation_administrators_are_the_grant_and_revok
     assert outputs["RevokeRoleArn"]["Value"] == {"Fn::GetAtt": [role_id(central, "revoke_access"), "Arn"]}
 
 
-def test_only_the_revoke_function_may_revoke_and_only_the_decision_function_may_ask_it(
+def test_only_the_decision_function_may_ask_the_revoke_function_which_may_also_grant_again(
     central: SynthesizedStack, central_template: Template
 ) -> None:
     revoke = role_id(central, "revoke_access")
     revoke_lake_formation = {a for a in actions_of(central, revoke) if a.startswith("lakeformation:")}
-    assert revoke_lake_formation == {"lakeformation:RevokePermissions"}
+    # Granting again what a request sharing the permission was granted while it revoked.
+    assert revoke_lake_formation == {"lakeformation:GrantPermissions", "lakeformation:RevokePermissions"}
     revoke_arn = f"<{function_id(central, 'revoke_access')}.Arn>"
     may_invoke = {
         key

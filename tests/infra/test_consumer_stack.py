@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 from stacks.app_factory import CONSUMER_STACK
 from stacks.config import LakegateConfig
 from stacks.consumer import ConsumerStack
-from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL
+from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL, PRODUCER_ACCOUNT
 from tests.infra.cfn import (
     POWERTOOLS_PARAMETERS,
     actions_of,
@@ -78,7 +78,11 @@ def test_the_function_runs_every_invitation_check_minutes(each_consumer: Synthes
 
 
 def test_the_schedule_follows_the_context_key() -> None:
-    config = LakegateConfig(central_account_id=CENTRAL_ACCOUNT, invitation_check_minutes=60)
+    config = LakegateConfig(
+        central_account_id=CENTRAL_ACCOUNT,
+        producer_account_ids=(PRODUCER_ACCOUNT,),
+        invitation_check_minutes=60,
+    )
     template = Template.from_stack(ConsumerStack(App(), "Consumer", config=config))
 
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)"})

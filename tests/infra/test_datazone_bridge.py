@@ -370,15 +370,17 @@ def test_with_the_bridge_off_no_datazone_rule_function_or_role_exists(
     }
 
 
-# --- without producer accounts, with the default rules file --------------------------------------
+# --- with the default rules file and no bucket accounts --------------------------------------------
 
-# Both parts on, no producer_account_ids and no central account (so only the central stack): a shape
-# neither session variant has.
-WITHOUT_PRODUCER_ACCOUNTS = Variant(
-    name="datazone-without-producer-accounts",
+# Both parts on, another producer account, no bucket accounts and no central account (so only the central
+# stack): a shape neither session variant has.
+OTHER_PRODUCER_ACCOUNT = "333333333333"
+DEFAULT_RULES_FILE = Variant(
+    name="datazone-default-rules-file",
     account=CENTRAL_ACCOUNT,
     region=FULL.region,
     context={
+        "producer_account_ids": OTHER_PRODUCER_ACCOUNT,
         "datazone_domain_id": DATAZONE_DOMAIN,
         "datazone_auto_approval": "true",
         "datazone_s3_fulfilment": "true",
@@ -387,46 +389,46 @@ WITHOUT_PRODUCER_ACCOUNTS = Variant(
 
 
 @pytest.fixture(scope="module")
-def without_producer_accounts(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
-    """The central stack of ``WITHOUT_PRODUCER_ACCOUNTS``; the synth fails on any unacknowledged finding.
+def default_rules_file(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
+    """The central stack of ``DEFAULT_RULES_FILE``; the synth fails on any unacknowledged finding.
 
     Built in this process, cheaper than another CLI synth, with what the CLI would give the app:
     cdk.json's context (the feature flags among it), the variant's ``-c`` context, its env and path metadata.
     """
     outdir = tmp_path_factory.mktemp("datazone.out")
     cdk_json: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
-    context = {**cdk_json, **WITHOUT_PRODUCER_ACCOUNTS.context, "aws:cdk:enable-path-metadata": True}
-    environment = Environment(
-        account=WITHOUT_PRODUCER_ACCOUNTS.account, region=WITHOUT_PRODUCER_ACCOUNTS.region
-    )
+    context = {**cdk_json, **DEFAULT_RULES_FILE.context, "aws:cdk:enable-path-metadata": True}
+    environment = Environment(account=DEFAULT_RULES_FILE.account, region=DEFAULT_RULES_FILE.region)
     with contextlib.redirect_stderr(io.StringIO()):  # "producer and consumer stacks not built"
         app = build_app(context, env=environment, outdir=str(outdir))
     app.synth()  # raises on any unacknowledged cdk-nag finding
-    return Assembly(WITHOUT_PRODUCER_ACCOUNTS, Path(outdir)).stack(CENTRAL_STACK)
+    return Assembly(DEFAULT_RULES_FILE, Path(outdir)).stack(CENTRAL_STACK)
 
 
-def test_without_producer_accounts_the_policy_editor_of_any_account_may_be_assumed(
-    without_producer_accounts: SynthesizedStack,
+def test_only_the_policy_editor_of_a_producer_account_may_be_assumed(
+    default_rules_file: SynthesizedStack,
 ) -> None:
-    central = without_producer_accounts
+    central = default_rules_file
     variables = central.properties(FULFILMENT_FUNCTION)["Environment"]["Variables"]
 
     assert resources_for(central, central.id(FULFILMENT_ROLE), "sts:AssumeRole") == {
-        "arn:aws:iam::*:role/LakegateS3PolicyEditor"
+        f"arn:aws:iam::{OTHER_PRODUCER_ACCOUNT}:role/LakegateS3PolicyEditor"
     }
     assert variables["BUCKET_ACCOUNTS"] == "{}"
 
 
-def test_the_default_rules_file_is_used_and_glue_is_read_in_this_account_only(
-    without_producer_accounts: SynthesizedStack,
+def test_the_default_rules_file_is_used_and_glue_is_read_in_this_and_the_producer_account(
+    default_rules_file: SynthesizedStack,
 ) -> None:
-    central = without_producer_accounts
+    central = default_rules_file
     role = central.id(APPROVAL_ROLE)
     variables = central.properties(APPROVAL_FUNCTION)["Environment"]["Variables"]
     default_rules = json.loads((ROOT / "datazone-rules.json").read_text(encoding="utf-8"))
 
     assert variables["AUTO_APPROVAL_RULES"] == compact_json(default_rules)
-    assert resources_for(central, role, "glue:GetTable") == glue_arns(central, CENTRAL_ACCOUNT)
+    assert resources_for(central, role, "glue:GetTable") == glue_arns(
+        central, CENTRAL_ACCOUNT, OTHER_PRODUCER_ACCOUNT
+    )
     # The default file names no project topic: the decision topic is the only one published to.
     assert resources_for(central, role, "sns:Publish") == {f"<{central.id(DECISION_TOPIC)}>"}
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from lakegate.datazone.rules import compact_json
-from stacks.config import APP_DIR, ConfigError, LakegateConfig
+from stacks.config import APP_DIR, ConfigError
+from tests.infra.config_context import config_from
 
 pytestmark = pytest.mark.infra
 
@@ -20,12 +21,12 @@ BAD_RULES = {"rules": [{"name": "ok", "decision": "maybe", "not_sensitive": True
 
 def rejected(context: dict[str, Any]) -> ConfigError:
     with pytest.raises(ConfigError) as raised:
-        LakegateConfig.from_context(context)
+        config_from(context)
     return raised.value
 
 
 def test_defaults_leave_the_bridge_off() -> None:
-    config = LakegateConfig.from_context({})
+    config = config_from({})
 
     assert config.datazone_domain_id is None
     assert config.datazone_auto_approval is False
@@ -39,7 +40,7 @@ def test_defaults_leave_the_bridge_off() -> None:
 
 def test_command_line_strings_are_parsed() -> None:
     rules = {"rules": [{"name": "a", "decision": "approve", "subscriber_projects": ["prj_a"]}]}
-    config = LakegateConfig.from_context(
+    config = config_from(
         {
             "producer_account_ids": PRODUCER,
             "datazone_domain_id": "dzd-abc_123",
@@ -60,13 +61,13 @@ def test_command_line_strings_are_parsed() -> None:
 
 @pytest.mark.parametrize("value", ["TRUE", " True ", True])
 def test_true_is_accepted_in_every_spelling(value: Any) -> None:
-    config = LakegateConfig.from_context({"datazone_domain_id": DOMAIN, "datazone_s3_fulfilment": value})
+    config = config_from({"datazone_domain_id": DOMAIN, "datazone_s3_fulfilment": value})
 
     assert config.datazone_s3_fulfilment is True
 
 
 def test_an_empty_domain_id_means_unset() -> None:
-    assert LakegateConfig.from_context({"datazone_domain_id": ""}).datazone_domain_id is None
+    assert config_from({"datazone_domain_id": ""}).datazone_domain_id is None
 
 
 @pytest.mark.parametrize("part", ["datazone_auto_approval", "datazone_s3_fulfilment"])
@@ -117,12 +118,6 @@ def test_a_bucket_in_an_account_that_is_not_a_producer_is_rejected() -> None:
     assert "producer_account_ids" in str(error)
 
 
-def test_without_producer_accounts_a_bucket_may_be_in_any_account() -> None:
-    config = LakegateConfig.from_context({"datazone_bucket_accounts": {"sales": "333333333333"}})
-
-    assert config.datazone_bucket_accounts == {"sales": "333333333333"}
-
-
 # --- the rules document --------------------------------------------------------------------------
 
 
@@ -134,7 +129,7 @@ def test_the_default_rules_file_is_read_from_the_app_directory_wherever_synth_ru
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    config = LakegateConfig.from_context(approval())
+    config = config_from(approval())
     document = json.loads((APP_DIR / "datazone-rules.json").read_text(encoding="utf-8"))
 
     assert config.datazone_rules_json() == compact_json(document)
@@ -178,7 +173,7 @@ def test_a_rules_file_that_is_not_json_is_rejected(tmp_path: Path) -> None:
 
 def test_inline_rules_take_the_place_of_the_file() -> None:
     rules = {"rules": [{"name": "a", "decision": "reject", "subscriber_projects": ["prj_x"]}]}
-    config = LakegateConfig.from_context(approval(datazone_rules=rules, datazone_rules_file="missing.json"))
+    config = config_from(approval(datazone_rules=rules, datazone_rules_file="missing.json"))
 
     assert config.datazone_rules_json() == compact_json(rules)
 
@@ -199,7 +194,7 @@ def test_rules_too_long_for_the_function_environment_are_rejected() -> None:
 
 
 def test_the_rules_are_not_read_while_auto_approval_is_off() -> None:
-    config = LakegateConfig.from_context(
+    config = config_from(
         {"datazone_domain_id": DOMAIN, "datazone_rules_file": "missing.json", "datazone_rules": None}
     )
 

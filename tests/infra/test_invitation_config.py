@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, LakegateConfig
+from stacks.config import ConfigError
+from tests.infra.config_context import config_from
 
 pytestmark = pytest.mark.infra
 
 
 def test_defaults() -> None:
-    config = LakegateConfig.from_context({})
+    config = config_from({})
 
     assert config.invitation_check_minutes == 15
     assert config.resource_link_prefix == "shared_"
@@ -21,7 +22,7 @@ def test_defaults() -> None:
 
 
 def test_command_line_strings_are_parsed() -> None:
-    config = LakegateConfig.from_context(
+    config = config_from(
         {
             "invitation_check_minutes": "60",
             "resource_link_prefix": "from_central_",
@@ -52,7 +53,7 @@ def test_command_line_strings_are_parsed() -> None:
 )
 def test_a_bad_value_is_rejected_naming_its_key(key: str, value: Any, problem: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        LakegateConfig.from_context({key: value})
+        config_from({key: value})
 
     assert raised.value.key == key
     assert problem in str(raised.value)

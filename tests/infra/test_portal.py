@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from lakegate.core import manifest
-from tests.infra.app_context import CENTRAL_ACCOUNT, FULL, MINIMAL
+from tests.infra.app_context import CENTRAL_ACCOUNT, CONSUMER_ACCOUNT, FULL, MINIMAL, PRODUCER_ACCOUNT
 from tests.infra.cfn import (
     EVENT_BUS,
     HTTP_API,
@@ -283,7 +283,7 @@ def test_api_gateway_may_invoke_the_portal_function_only_for_the_portal_routes(
 # --- the portal function ---------------------------------------------------------------------
 
 
-def test_the_portal_function_knows_the_state_machine_the_client_and_the_role_prefix(
+def test_the_portal_function_knows_the_state_machine_the_client_the_role_prefix_and_the_mesh(
     central: SynthesizedStack,
 ) -> None:
     variables = central.properties(function_path("portal"))["Environment"]["Variables"]
@@ -294,6 +294,9 @@ def test_the_portal_function_knows_the_state_machine_the_client_and_the_role_pre
         "STATE_MACHINE_ARN": {"Ref": central.id(STATE_MACHINE)},
         "USER_POOL_CLIENT_ID": {"Ref": central.id(CLIENT)},
         "USER_ROLE_PREFIX": "lakegate-user-",
+        "CENTRAL_ACCOUNT_ID": CENTRAL_ACCOUNT,
+        "CONSUMER_ACCOUNT_IDS": CONSUMER_ACCOUNT,
+        "PRODUCER_ACCOUNT_IDS": PRODUCER_ACCOUNT,
         "POWERTOOLS_SERVICE_NAME": "lakegate",
     }
 

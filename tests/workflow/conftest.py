@@ -17,6 +17,11 @@ from tests.conftest import dummy_aws_credentials
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PII = {"pii_flag": "true"}
+# An account outside the mesh: neither a consumer nor a producer.
+OUTSIDER = "987654321098"
+# A producer of the mesh that never deployed the producer stack: asking its owner fails.
+UNDEPLOYED_PRODUCER = "333333333333"
+MESH_PRODUCERS = (PRODUCER_ACCOUNT, UNDEPLOYED_PRODUCER)
 
 
 def event(name: str) -> dict[str, Any]:
@@ -41,11 +46,13 @@ def build_catalog(mesh: OfflineMesh) -> None:
     create_table(glue, "caps_flag", "people", columns=["id", ("ssn", {"pii_flag": "TRUE"})])
     create_database(glue, "orphan", data_owner=None)
     create_table(glue, "orphan", "things", columns=["id"])
+    create_database(glue, "foreign", data_owner=OUTSIDER)
+    create_table(glue, "foreign", "listings", columns=["id"])
 
 
 @pytest.fixture(scope="module")
 def mesh() -> Iterator[OfflineMesh]:
-    with dummy_aws_credentials(), offline_mesh() as built:
+    with dummy_aws_credentials(), offline_mesh(producer_account_ids=MESH_PRODUCERS) as built:
         build_catalog(built)
         yield built
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from lakegate_offline.catalog_builder import create_table
-from lakegate_offline.mesh import CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
+from lakegate_offline.mesh import CENTRAL_ACCOUNT, CONSUMER_ACCOUNT, PRODUCER_ACCOUNT, OfflineMesh
 from tests.support.status_event_schema import assert_conforms
 from tests.support.typed_records import assert_typed_record
-from tests.workflow.conftest import PII, event, links, wait_for
+from tests.workflow.conftest import OUTSIDER, PII, event, links, wait_for
 
 pytestmark = pytest.mark.workflow
 ROLE = f"arn:aws:iam::{CONSUMER_ACCOUNT}:role/ChurnStudy"
@@ -266,6 +266,25 @@ def test_replayed_and_tampered_links_take_no_decision(mesh: OfflineMesh, request
         ("sales.orders", "InvalidRequest", "the request: must be a JSON object, got str"),
         (None, "InvalidRequest", "the request: is required"),
         (
+            {"source": {"database": "sales", "table": "orders"}, "target": {"account_id": OUTSIDER}},
+            "InvalidRequest",
+            f"target.account_id: account {OUTSIDER} is not a consumer of this mesh; a platform administrator "
+            "adds it to the central stack's consumer_account_ids context and deploys it",
+        ),
+        (
+            {"source": {"database": "sales", "table": "orders"}, "target": {"account_id": CENTRAL_ACCOUNT}},
+            "InvalidRequest",
+            f"target.principal: account {CENTRAL_ACCOUNT} is the central catalog account, which receives "
+            "access only through a named role; give target.principal, a role ARN of that account",
+        ),
+        (
+            request("foreign", "listings"),
+            "DataOwnerInvalid",
+            f"database foreign has data_owner={OUTSIDER}, which is not a producer of this mesh; a platform "
+            "administrator adds it to the central stack's producer_account_ids context (and deploys the "
+            "producer stack there), or the producer corrects data_owner",
+        ),
+        (
             request("orphan", "things"),
             "DataOwnerMissing",
             "database orphan has no data_owner parameter; its producer must set it to the 12-digit "
@@ -281,7 +300,11 @@ def test_replayed_and_tampered_links_take_no_decision(mesh: OfflineMesh, request
 def test_a_request_that_cannot_proceed_fails_with_a_named_error_recorded_in_the_ledger(
     mesh: OfflineMesh, request_id: str, body: Any, error: str, cause: str
 ) -> None:
+    grants_before = mesh.client("lakeformation").list_permissions()["PrincipalResourcePermissions"]
+
     execution = mesh.run(body, request_id)
+
+    assert mesh.client("lakeformation").list_permissions()["PrincipalResourcePermissions"] == grants_before
     assert (execution["status"], execution.get("error"), execution.get("cause")) == ("FAILED", error, cause)
     record = mesh.ledger_record(request_id)
     assert record is not None

@@ -10,12 +10,10 @@ import pytest
 from lakegate_offline.catalog_builder import create_database, create_table
 from lakegate_offline.mesh import CONSUMER_ACCOUNT, OfflineMesh
 from tests.support.status_event_schema import assert_conforms
-from tests.workflow.conftest import PII, links, wait_for
+from tests.workflow.conftest import PII, UNDEPLOYED_PRODUCER, links, wait_for
 from tests.workflow.test_access_workflow import output, request
 
 pytestmark = pytest.mark.workflow
-# A producer that never deployed the producer stack: asking its owner fails.
-UNREACHABLE_PRODUCER = "333333333333"
 
 
 def heard(mesh: OfflineMesh, request_id: str) -> list[dict[str, Any]]:
@@ -33,7 +31,7 @@ def detail_types(mesh: OfflineMesh, request_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def unreachable_producer(mesh: OfflineMesh) -> str:
     glue = mesh.client("glue")
-    create_database(glue, "elsewhere", data_owner=UNREACHABLE_PRODUCER)
+    create_database(glue, "elsewhere", data_owner=UNDEPLOYED_PRODUCER)
     create_table(glue, "elsewhere", "secrets", columns=["id"], parameters=PII)
     return "elsewhere"
 
@@ -136,7 +134,7 @@ def test_a_request_whose_owner_cannot_be_asked_fails_after_it_was_pending(
     failed = events[-1]["detail"]
     assert (failed["previous_status"], failed["error"]) == ("PENDING_APPROVAL", "ApprovalRequestFailed")
     assert failed["cause"] == execution["cause"]
-    assert failed["data_owner"] == UNREACHABLE_PRODUCER
+    assert failed["data_owner"] == UNDEPLOYED_PRODUCER
 
 
 def test_every_event_the_mesh_heard_is_lakegates_matches_the_schema_and_holds_no_secret(

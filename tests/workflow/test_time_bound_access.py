@@ -130,3 +130,25 @@ def test_a_sensitive_request_within_the_maximum_is_asked_and_the_email_shows_its
     assert stepfunctions.describe_execution(executionArn=expiry_execution)["status"] == "RUNNING"
     stepfunctions.stop_execution(executionArn=expiry_execution)
     assert fast_mesh.wait(expiry_execution, timeout=5)["status"] == "ABORTED"
+
+
+def test_an_expiry_keeps_what_another_granted_request_holds(fast_mesh: OfflineMesh, request_id: str) -> None:
+    # GIVEN products granted for good, then the same access asked for three days
+    lasting = f"{request_id}-lasting"
+    assert output(fast_mesh.run(request("sales", "products"), lasting))["status"] == "GRANTED"
+    result = output(fast_mesh.run(request("sales", "products", duration_days=3), request_id))
+    assert result["status"] == "GRANTED"
+    assert fast_mesh.ledger_record(request_id)["held_elsewhere"][0]["held_by"] == [lasting]  # type: ignore[index]
+
+    # WHEN its day is over
+    revoked = wait_for_status(fast_mesh, request_id, "REVOKED")
+
+    # THEN the lasting request's access stays, and the record and the notice say why
+    products = {"Table": {"DatabaseName": "sales", "Name": "products"}}
+    assert products in [grant["Resource"] for grant in grants_to(fast_mesh, CONSUMER_ACCOUNT)]
+    kept = [
+        {"grant": f"SELECT, DESCRIBE on table sales.products to {CONSUMER_ACCOUNT}", "held_by": [lasting]}
+    ]
+    assert (revoked["revocation_removed"], revoked["revocation_kept"]) == ([], kept)
+    assert notice_with_status(fast_mesh, request_id, "REVOKED")["kept"] == kept
+    assert fast_mesh.ledger_record(lasting)["status"] == "GRANTED"  # type: ignore[index]

@@ -50,6 +50,12 @@ USER_ROLE_PREFIX = "USER_ROLE_PREFIX"
 # The request portal: the access-request state machine it starts requests on (as `lakegate request`
 # does), and the id of the Cognito app client its sign-in calls (USER_PASSWORD_AUTH, no secret).
 STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+# The mesh's members (lakegate.requests.mesh): the central account and the context's
+# consumer_account_ids and producer_account_ids, comma-separated; requests outside them are refused.
+CENTRAL_ACCOUNT_ID = "CENTRAL_ACCOUNT_ID"
+CONSUMER_ACCOUNT_IDS = "CONSUMER_ACCOUNT_IDS"
+PRODUCER_ACCOUNT_IDS = "PRODUCER_ACCOUNT_IDS"
+MESH_MEMBERS = (CENTRAL_ACCOUNT_ID, CONSUMER_ACCOUNT_IDS, PRODUCER_ACCOUNT_IDS)
 USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
@@ -85,7 +91,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         key="evaluate_request",
         handler="lakegate.handlers.evaluate_request.handler",
         description="Validates an access request, reads the catalog and decides whether it is sensitive",
-        environment=(LEDGER_TABLE_NAME, EVENT_BUS_NAME, APPROVAL_TIMEOUT_SECONDS, USER_ROLE_PREFIX),
+        environment=(
+            LEDGER_TABLE_NAME,
+            EVENT_BUS_NAME,
+            APPROVAL_TIMEOUT_SECONDS,
+            USER_ROLE_PREFIX,
+            *MESH_MEMBERS,
+        ),
         placeholder="EvaluateRequestFunctionArn",
     ),
     FunctionSpec(
@@ -147,6 +159,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             STATE_MACHINE_ARN,
             USER_POOL_CLIENT_ID,
             USER_ROLE_PREFIX,
+            *MESH_MEMBERS,
         ),
     ),
 )

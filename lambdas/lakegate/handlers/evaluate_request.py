@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lakegate.core import settings
 from lakegate.core.observability import TRACED_MODULES, loaded
 from lakegate.ledger.store import workflow_ledger
+from lakegate.requests.mesh import mesh_from_environment
 from lakegate.workflow.evaluate_request import evaluate_request
 
 logger = Logger()
@@ -16,6 +17,7 @@ GLUE = boto3.client("glue")
 APPROVAL_TIMEOUT_SECONDS = settings.required_int("APPROVAL_TIMEOUT_SECONDS")
 # Empty when the deployment has no per-user role convention.
 USER_ROLE_PREFIX = settings.optional("USER_ROLE_PREFIX")
+MESH = mesh_from_environment()
 
 
 @logger.inject_lambda_context
@@ -25,6 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event,
         glue=GLUE,
         ledger=LEDGER,
+        mesh=MESH,
         approval_timeout_seconds=APPROVAL_TIMEOUT_SECONDS,
         user_role_prefix=USER_ROLE_PREFIX,
     )

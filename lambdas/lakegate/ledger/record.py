@@ -67,13 +67,20 @@ class LedgerRecord(TypedDict, total=False):
     decided_at: str
     decision_comment: str | None
     # Written by the grant (GRANTED) and the conclusion.
-    grants: list[dict[str, Any]]  # Grant.to_dict()
+    grants: list[dict[str, Any]]  # Grant.to_dict(): every grant the request holds
+    # The parts of those grants other granted requests held already, so not granted again:
+    # [{"grant": description, "held_by": [request ids]}] (lakegate.workflow.holdings.SharedPart).
+    held_elsewhere: list[dict[str, Any]]
     access_expires_at: str
     consumer_notified_at: str
     # Written by revocation (REVOKED).
     revoked_at: str
     revoked_by: str
     revocation_reason: str
+    # What the revocation removed from Lake Formation, and what it left because other granted
+    # requests still hold it (SharedPart dicts, as held_elsewhere).
+    revocation_removed: list[str]
+    revocation_kept: list[dict[str, Any]]
     # Written by a failure (FAILED), or beside GRANTED / REVOKED by a step that failed after the grant.
     error: str
     cause: str

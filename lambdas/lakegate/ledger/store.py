@@ -99,14 +99,19 @@ class Ledger:
         return record
 
     def scan(
-        self, *, equal_to: Mapping[str, str] | None = None, fields: Collection[str] = ()
+        self,
+        *,
+        equal_to: Mapping[str, str] | None = None,
+        fields: Collection[str] = (),
+        consistent: bool = False,
     ) -> Iterator[LedgerRecord]:
         """Every record whose top-level attributes equal ``equal_to`` (only ``fields``, if given).
 
-        A paged Scan of the whole table with a filter: for people listing requests (the CLI),
-        never for the workflow, which only reads and writes single records.
+        A paged Scan of the whole table with a filter: for people listing requests, and for the one
+        question the workflow cannot answer from single records (which other granted requests hold a
+        permission, ``workflow.holdings``), which reads ``consistent``ly.
         """
-        arguments: dict[str, Any] = {"TableName": self.table_name}
+        arguments: dict[str, Any] = {"TableName": self.table_name, "ConsistentRead": consistent}
         names: dict[str, str] = {}
         if equal_to:
             values = {}

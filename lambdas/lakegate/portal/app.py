@@ -22,6 +22,7 @@ from lakegate.portal.routes.decisions import decision_routes
 from lakegate.portal.routes.refusals import refusal_handlers
 from lakegate.portal.routes.requests import request_routes
 from lakegate.portal.routes.signin import signin_routes
+from lakegate.requests.mesh import MeshMembers
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -35,6 +36,7 @@ def build_app(
     sfn: SFNClient,
     glue: GlueClient,
     cognito: CognitoIdentityProviderClient,
+    mesh: MeshMembers,
     user_pool_client_id: str,
     state_machine_arn: str,
     user_role_prefix: str = "",
@@ -49,6 +51,7 @@ def build_app(
             ledger=ledger,
             sfn=sfn,
             glue=glue,
+            mesh=mesh,
             state_machine_arn=state_machine_arn,
             user_role_prefix=user_role_prefix,
         )

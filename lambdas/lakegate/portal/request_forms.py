@@ -25,6 +25,7 @@ from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
 from lakegate.portal.auth import PortalUser
 from lakegate.portal.catalog import discoverable_database, table_of
+from lakegate.requests.mesh import MeshMembers
 from lakegate.requests.model import WHOLE_DATABASE, AccessRequest, parse_request
 from lakegate.requests.submission import IN_PROGRESS, Submission, describe_execution, execution_arn, submit
 
@@ -111,8 +112,11 @@ class RequestForm:
         return self.scope == SOME_COLUMNS or (self.scope != WHOLE_TABLE and bool(self.columns))
 
 
-def request_from_form(form: RequestForm, user: PortalUser) -> AccessRequest:
-    """The request the form asks for, validated as the workflow validates it; FormInvalid otherwise."""
+def request_from_form(form: RequestForm, user: PortalUser, mesh: MeshMembers) -> AccessRequest:
+    """The request the form asks for, validated as the workflow validates it; FormInvalid otherwise.
+
+    The target must be one the user may request for and a member of the ``mesh`` that may receive data.
+    """
     errors: dict[str, str] = {}
     if not form.whole_database:
         if form.scope == WHOLE_TABLE and form.columns:
@@ -150,6 +154,11 @@ def request_from_form(form: RequestForm, user: PortalUser) -> AccessRequest:
         raise FormInvalid(errors)
     if not user.may_request_for(request.consumer_account):
         raise FormInvalid({"target_account": _account_refusal(user)})
+    try:
+        mesh.require_consumer(request)
+    except InvalidRequest as error:
+        name, _, message = str(error).partition(": ")
+        raise FormInvalid({FIELD_OF.get(name, FORM): message}) from None
     return request
 
 

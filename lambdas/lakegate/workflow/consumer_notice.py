@@ -32,6 +32,11 @@ def notice(record: LedgerRecord, status: str) -> dict[str, Any]:
         "person": record.get("person"),
         "permissions": request.get("permissions", []),
         "grants": record.get("grants", []),
+        # Parts of the grants other granted requests of the same grantee hold too: not granted again,
+        # and kept when this request is revoked.
+        "already_held": record.get("held_elsewhere", []),
+        "revoked": record.get("revocation_removed", []),
+        "kept": record.get("revocation_kept", []),
         "access_expires_at": record.get("access_expires_at"),
         "decided_by": record.get("decided_by"),
         "decision_comment": record.get("decision_comment"),

@@ -14,6 +14,7 @@ from lakegate.core.errors import CatalogItemNotFound, DataOwnerInvalid, DataOwne
 from lakegate.core.identifiers import current_partition, is_account_id
 from lakegate.core.people import person_for
 from lakegate.ledger.store import Ledger, timestamp, utc_now
+from lakegate.requests.mesh import MeshMembers
 from lakegate.requests.model import AccessRequest, parse_request
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def evaluate_request(
     *,
     glue: GlueClient,
     ledger: Ledger,
+    mesh: MeshMembers,
     approval_timeout_seconds: int,
     user_role_prefix: str = "",
     now: datetime | None = None,
@@ -35,15 +37,19 @@ def evaluate_request(
     the evaluation (sensitivity, its reasons, the data owner and the approval timeout). The ledger
     record also names the ``person`` whose role the request is for, when ``target.principal``
     follows the role-name convention (``user_role_prefix`` then the user name); None otherwise.
+    A target outside the ``mesh``'s consumers, or a database owned outside its producers, is refused
+    before anything is recorded.
     """
     now = now or utc_now()
     request_id = event.get("request_id")
     if not isinstance(request_id, str) or not request_id:
         raise InvalidRequest("request_id: the workflow must pass the execution name")
     request = parse_request(event.get("input"), partition=current_partition())
+    mesh.require_consumer(request)
     scope = read_scope(request, glue=glue)
     _require_columns(request, scope)
     data_owner, data_owner_name = _data_owner(scope)
+    mesh.require_producer(scope.database.name, data_owner)
     sensitivity = assess(request, scope)
     require_duration_within_limit(request, scope, sensitive=sensitivity.sensitive)
     expires_at = timestamp(now + timedelta(seconds=approval_timeout_seconds))

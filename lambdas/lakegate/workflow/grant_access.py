@@ -24,6 +24,7 @@ from lakegate.ledger.store import SYSTEM_ACTOR, Ledger, timestamp, utc_now
 from lakegate.requests.model import AccessRequest
 from lakegate.workflow.access_expiry import ExpiryScheduler
 from lakegate.workflow.grants import Grant, describe_resource, plan_grants
+from lakegate.workflow.holdings import SharedPart, atoms_of, holdings, narrowed
 
 if TYPE_CHECKING:
     from mypy_boto3_lakeformation import LakeFormationClient
@@ -48,6 +49,10 @@ def grant_access(
     revokes it then *before* anything is granted: a time-bound grant whose end could not be
     scheduled is never made, so the failure that follows is the truth. Every attempt schedules the
     same end (the same execution name and input), so a retry finds the first attempt's execution.
+
+    What other granted requests of the same grantee already hold is not granted again
+    (``workflow.holdings``): the record keeps every grant the request holds and names, under
+    ``held_elsewhere``, the parts it shares and with which requests.
     """
     now = now or utc_now()
     request_id = event.get("request_id")
@@ -62,6 +67,9 @@ def grant_access(
             "but this function has no expiry state machine to end it; nothing was granted"
         )
     if status == Status.GRANTED:  # a retry after success: its expiry was scheduled before the grant
+        if record.get("held_elsewhere"):  # the first attempt may have stopped before checking again
+            recorded = [Grant.from_dict(data) for data in record.get("grants", [])]
+            _grant_what_was_revoked_meanwhile(request, request_id, recorded, [], ledger, lakeformation)
         return _result(request_id, record.get("grants", []), record.get("access_expires_at"))
     if not (status == Status.APPROVED or (status == Status.RECEIVED and not record.get("sensitive"))):
         raise RequestStateConflict(
@@ -74,9 +82,12 @@ def grant_access(
         counted_from = datetime.fromisoformat(str(record.get("decided_at") or record["created_at"]))
         expires_at = expiry.expires_at(counted_from, request.duration_days)
         expiry.schedule(request_id, expires_at=expires_at, duration_days=request.duration_days)
-    _grant_all(grants, lakeformation)
+    to_grant, shared = holdings(request, request_id=request_id, ledger=ledger).split(grants)
+    _grant_all(to_grant, lakeformation)
     fields: LedgerRecord = {"grants": [grant.to_dict() for grant in grants]}
-    reason = "granted " + "; ".join(grant.describe() for grant in grants)
+    reason = _grant_reason(to_grant, shared)
+    if shared:
+        fields["held_elsewhere"] = [part.to_dict() for part in shared]
     if expires_at is not None:
         fields["access_expires_at"] = timestamp(expires_at)
         reason += f"; until {fields['access_expires_at']}"
@@ -88,7 +99,47 @@ def grant_access(
         now=now,
         set_fields=fields,
     )
+    if shared:
+        _grant_what_was_revoked_meanwhile(request, request_id, grants, to_grant, ledger, lakeformation)
     return _result(request_id, fields["grants"], fields.get("access_expires_at"))
+
+
+def _grant_reason(granted: list[Grant], shared: list[SharedPart]) -> str:
+    parts = ["granted " + "; ".join(grant.describe() for grant in granted)] if granted else []
+    parts += [
+        f"already held through request {', '.join(part.held_by)}: {part.grant.describe()}" for part in shared
+    ]
+    if not granted:
+        parts.insert(0, "nothing new granted: the access is held in full through other granted requests")
+    return "; ".join(parts)
+
+
+def _grant_what_was_revoked_meanwhile(
+    request: AccessRequest,
+    request_id: str,
+    grants: list[Grant],
+    granted: list[Grant],
+    ledger: Ledger,
+    lakeformation: LakeFormationClient,
+) -> None:
+    """Grant the shared parts whose other holders were revoked while this request was being granted.
+
+    Read after this request's GRANTED write: a revocation that read the holders before that write (and
+    so removed the permission) has written REVOKED by now, so it shows here.
+    """
+    unheld, _ = holdings(request, request_id=request_id, ledger=ledger).split(grants)
+    made = {atom for grant in granted for atom in atoms_of(grant)}
+    lost = [
+        part
+        for grant in unheld
+        if (part := narrowed(grant, [atom for atom in atoms_of(grant) if atom not in made])) is not None
+    ]
+    if lost:
+        logger.info(
+            "granting what another request's revocation removed",
+            extra={"grants": [g.describe() for g in lost]},
+        )
+        _grant_all(lost, lakeformation)
 
 
 def _result(request_id: str, grants: list[dict[str, Any]], access_expires_at: str | None) -> dict[str, Any]:

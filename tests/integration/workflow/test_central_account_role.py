@@ -1,7 +1,7 @@
 """A person's own role in the central account: asked for with the central account as the consumer.
 
-Nothing in lakegate treats the central account specially: the request names it as
-``target.account_id`` with the role as ``target.principal``; Lake Formation grants within its own
+The request names the central account as ``target.account_id`` with the role as ``target.principal``
+(the central account receives access only through a named role); Lake Formation grants within its own
 account (no AWS RAM share is involved), and the outcome goes to the notification topic like any other.
 """
 
@@ -21,6 +21,7 @@ from lakegate.workflow.grant_access import grant_access
 from lakegate_offline.catalog_builder import create_database, create_table
 from lakegate_offline.mesh import CENTRAL_ACCOUNT, REGION
 from tests.support.ledger_records import NOW, PRODUCER
+from tests.support.mesh_members import MESH
 from tests.support.topic_capture import captured_topic, published
 
 pytestmark = pytest.mark.integration
@@ -45,6 +46,7 @@ def test_a_central_account_users_own_role_is_granted_its_columns_and_told(
         {"request_id": "r1", "input": request},
         glue=glue,
         ledger=ledger,
+        mesh=MESH,
         approval_timeout_seconds=3600,
         user_role_prefix="lakegate-user-",
         now=NOW,

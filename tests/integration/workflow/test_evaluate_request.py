@@ -14,6 +14,7 @@ from lakegate.core.errors import (
 from lakegate.ledger.store import Ledger
 from lakegate.workflow.evaluate_request import evaluate_request
 from lakegate_offline.catalog_builder import create_database, create_table
+from tests.support.mesh_members import MESH
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -22,7 +23,9 @@ PRODUCER = "222222222222"
 
 def evaluate(glue: Any, ledger: Ledger, source: dict[str, Any], request_id: str = "r1") -> dict[str, Any]:
     event = {"request_id": request_id, "input": {"source": source, "target": {"account_id": "444455556666"}}}
-    return evaluate_request(event, glue=glue, ledger=ledger, approval_timeout_seconds=7200, now=NOW)
+    return evaluate_request(
+        event, glue=glue, ledger=ledger, mesh=MESH, approval_timeout_seconds=7200, now=NOW
+    )
 
 
 @pytest.fixture
@@ -97,7 +100,13 @@ def test_the_ledger_names_the_person_whose_own_role_the_request_is_for(
     }
 
     evaluate_request(
-        event, glue=catalog, ledger=ledger, approval_timeout_seconds=7200, user_role_prefix=prefix, now=NOW
+        event,
+        glue=catalog,
+        ledger=ledger,
+        mesh=MESH,
+        approval_timeout_seconds=7200,
+        user_role_prefix=prefix,
+        now=NOW,
     )
 
     assert ledger.require("r1").get("person") == person  # absent when nobody is named

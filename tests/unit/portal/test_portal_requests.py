@@ -15,6 +15,8 @@ from lakegate.portal.request_forms import (
     request_from_form,
     wait_for_record,
 )
+from lakegate_offline.mesh import CENTRAL_ACCOUNT
+from tests.support.mesh_members import MESH
 
 CONSUMER = "444455556666"
 CONSUMER_USER = user_from_claims(
@@ -34,6 +36,7 @@ def test_a_columns_request_is_validated_with_the_user_as_requester() -> None:
             f"&target_account={CONSUMER}&principal=&justification=+churn+model+&duration_days=30&csrf=x"
         ),
         CONSUMER_USER,
+        MESH,
     )
 
     assert (request.database, request.table, request.columns) == (
@@ -48,9 +51,9 @@ def test_a_columns_request_is_validated_with_the_user_as_requester() -> None:
 
 def test_the_whole_table_and_the_whole_database_are_asked_for_without_columns() -> None:
     table = request_from_form(
-        form(f"database=sales&table=orders&scope=table&target_account={CONSUMER}"), ADMIN
+        form(f"database=sales&table=orders&scope=table&target_account={CONSUMER}"), ADMIN, MESH
     )
-    database = request_from_form(form(f"database=sales&table=*&target_account={CONSUMER}"), ADMIN)
+    database = request_from_form(form(f"database=sales&table=*&target_account={CONSUMER}"), ADMIN, MESH)
 
     assert (table.table, table.columns) == ("orders", ())
     assert (database.table, database.columns) == (None, ())
@@ -58,7 +61,7 @@ def test_the_whole_table_and_the_whole_database_are_asked_for_without_columns() 
 
 def test_ticked_columns_without_a_choice_of_scope_ask_for_those_columns() -> None:
     request = request_from_form(
-        form(f"database=sales&table=orders&columns=amount&target_account={CONSUMER}"), ADMIN
+        form(f"database=sales&table=orders&columns=amount&target_account={CONSUMER}"), ADMIN, MESH
     )
 
     assert request.columns == ("amount",)
@@ -92,9 +95,33 @@ def test_ticked_columns_without_a_choice_of_scope_ask_for_those_columns() -> Non
 )
 def test_an_invalid_form_names_the_field_to_correct(body: str, field: str, says: str) -> None:
     with pytest.raises(FormInvalid) as refused:
-        request_from_form(form(body), CONSUMER_USER)
+        request_from_form(form(body), CONSUMER_USER, MESH)
 
     assert field in refused.value.errors
+    assert says in refused.value.errors[field]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        (
+            "database=sales&table=orders&target_account=987654321098",
+            "target_account",
+            "not a consumer of this mesh; a platform administrator adds it to the central stack's "
+            "consumer_account_ids",
+        ),
+        (
+            f"database=sales&table=orders&target_account={CENTRAL_ACCOUNT}",
+            "principal",
+            "receives access only through a named role",
+        ),
+    ],
+)
+def test_an_admin_cannot_ask_for_an_account_outside_the_mesh(body: str, field: str, says: str) -> None:
+    with pytest.raises(FormInvalid) as refused:
+        request_from_form(form(body), ADMIN, MESH)
+
+    assert refused.value.errors == {field: refused.value.errors[field]}
     assert says in refused.value.errors[field]
 
 
@@ -102,7 +129,7 @@ def test_a_user_without_a_consumer_account_is_told_to_ask_for_one() -> None:
     nobody = user_from_claims({"cognito:username": "nina", "cognito:groups": "[consumers]"})
 
     with pytest.raises(FormInvalid, match="custom:consumer_account"):
-        request_from_form(form(f"database=sales&table=orders&target_account={CONSUMER}"), nobody)
+        request_from_form(form(f"database=sales&table=orders&target_account={CONSUMER}"), nobody, MESH)
 
 
 def test_the_form_opens_with_the_users_account_and_the_columns_of_the_link() -> None:

@@ -28,6 +28,7 @@ from lakegate.portal.request_forms import (
 )
 from lakegate.portal.request_pages import my_requests_page, request_form_page, request_page
 from lakegate.portal.routes.common import frame_for, new_router, page, posted_form, query
+from lakegate.requests.mesh import MeshMembers
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -37,7 +38,13 @@ logger = Logger(child=True)
 
 
 def request_routes(
-    *, ledger: Ledger, sfn: SFNClient, glue: GlueClient, state_machine_arn: str, user_role_prefix: str
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    glue: GlueClient,
+    mesh: MeshMembers,
+    state_machine_arn: str,
+    user_role_prefix: str,
 ) -> APIGatewayHttpRouter:
     router = new_router()
 
@@ -63,7 +70,7 @@ def request_routes(
         frame = frame_for(router, MAY_REQUEST)
         form = RequestForm.from_fields(posted_form(router))
         try:
-            request = request_from_form(form, frame.user)
+            request = request_from_form(form, frame.user, mesh)
             require_in_catalog(request, glue=glue)
         except FormInvalid as invalid:
             return form_page(replace(form, errors=invalid.errors), frame, 400)
