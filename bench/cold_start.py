@@ -43,6 +43,7 @@ DUMMY_SETTINGS: Mapping[str, str] = {
     manifest.CENTRAL_ACCOUNT_ID: "123456789012",
     manifest.CONSUMER_ACCOUNT_IDS: "444455556666",
     manifest.PRODUCER_ACCOUNT_IDS: "222222222222",
+    manifest.REQUESTER_KEY_ID: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 }
 
 

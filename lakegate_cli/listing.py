@@ -9,6 +9,7 @@ from lakegate.core.identifiers import is_account_id
 from lakegate.ledger.record import LISTING_FIELDS
 from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
+from lakegate.requests.requester import requester_label
 from lakegate_cli.connection import add_connection_options, connect, load_settings
 from lakegate_cli.render import add_json_option, print_json, table, wants_json
 
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if wants_json(args):
         print_json({"requests": requests, "count": len(requests), "filters": filters})
     elif requests:
-        print(table(COLUMNS, requests))
+        # Who asked, verified or only claimed, as the status page and the approval email say it.
+        print(table(COLUMNS, [{**record, "requester": requester_label(record)} for record in requests]))
     else:
         matching = ", ".join(f"{name}={value}" for name, value in filters.items())
         print(f"No requests{' with ' + matching if matching else ''}.")

@@ -8,6 +8,7 @@ from typing import Any
 
 from lakegate.ledger.record import LedgerRecord, request_of
 from lakegate.ledger.store import Ledger
+from lakegate.requests.requester import requester_label
 from lakegate.requests.submission import describe_execution, execution_arn
 from lakegate.workflow.grants import Grant
 from lakegate_cli.connection import add_connection_options, connect, load_settings
@@ -72,7 +73,7 @@ def describe(record: LedgerRecord) -> str:
             request.get("principal") or ("the whole account (with grant option)" if request else None),
         ),
         ("Permissions", request.get("permissions")),
-        ("Requester", record.get("requester") or request.get("requester")),
+        ("Requester", requester_label(record)),
         ("Justification", request.get("justification")),
         ("Duration", f"{request['duration_days']} days" if request.get("duration_days") else None),
         ("Data owner", f"{owner_name} ({owner})" if owner_name and owner_name != owner else owner),

@@ -162,6 +162,10 @@ class OfflineMesh:
         expected_request_arn = (
             f"arn:aws:states:{self.region}:{CENTRAL_ACCOUNT}:stateMachine:{ACCESS_REQUEST_STATE_MACHINE_NAME}"
         )
+        # The key that proves which portal user submitted a request (the central stack's RequesterKey).
+        requester_key = self.client("kms").create_key(
+            Description="proves who submitted a request", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
+        )["KeyMetadata"]["Arn"]
         user_pool = create_user_pool(self.client("cognito-idp"), region=self.region)
         self.user_pool_id, self.user_pool_client_id = user_pool.pool_id, user_pool.client_id
         values = {
@@ -184,6 +188,7 @@ class OfflineMesh:
             manifest.CENTRAL_ACCOUNT_ID: CENTRAL_ACCOUNT,
             manifest.CONSUMER_ACCOUNT_IDS: ",".join(self.consumer_account_ids),
             manifest.PRODUCER_ACCOUNT_IDS: ",".join(self.producer_account_ids),
+            manifest.REQUESTER_KEY_ID: requester_key,
         }
         iam = self.client("iam")
         lambda_client = self.client("lambda")

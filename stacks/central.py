@@ -84,6 +84,15 @@ class CentralStack(Stack):
             description="lakegate: encrypts the request ledger and the consumer-notification topic",
             enable_key_rotation=True,
         )
+        # Proves who submitted a request: the portal makes a MAC of the signed-in user, the evaluation
+        # checks it (lakegate/requests/requester.py). HMAC keys have no automatic rotation in KMS.
+        self.requester_key = kms.Key(
+            self,
+            "RequesterKey",
+            description="lakegate: proves which portal user submitted an access request (HMAC)",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+        )
         self.table: dynamodb.Table = LedgerTable(self, "Ledger", key=self.key).table
         self.topic: sns.Topic = ConsumerNotifications(self, "Notifications", key=self.key).topic
         self.invitation_report = StaleInvitationReport(
@@ -141,6 +150,7 @@ class CentralStack(Stack):
                 manifest.CENTRAL_ACCOUNT_ID: self.account,
                 manifest.CONSUMER_ACCOUNT_IDS: ",".join(config.consumer_account_ids),
                 manifest.PRODUCER_ACCOUNT_IDS: ",".join(config.producer_account_ids),
+                manifest.REQUESTER_KEY_ID: self.requester_key.key_arn,
                 **portal_environment,
             },
             keys=[spec.key for spec in manifest.FUNCTIONS if config.portal or spec.key != "portal"],
@@ -364,6 +374,9 @@ class CentralStack(Stack):
                 self.status_events.grant_put(function)
 
         permissions.allow_catalog_read(self.roles["evaluate_request"], permissions.CATALOG_READ_ACTIONS)
+        self.requester_key.grant(self.functions["evaluate_request"], "kms:VerifyMac")
+        if "portal" in self.functions:
+            self.requester_key.grant(self.functions["portal"], "kms:GenerateMac")
 
         permissions.allow_assume_producer_roles(
             self.roles["request_approval"],

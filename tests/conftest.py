@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from lakegate.ledger.store import Ledger
+from lakegate.requests.requester import RequesterKey
 from lakegate_offline import call_recorder
 from lakegate_offline.in_process_lambda import LambdaContext
 from lakegate_offline.mesh import REGION, create_ledger_table
@@ -117,6 +118,18 @@ def dynamodb(aws: None) -> Any:
 def ledger(dynamodb: Any) -> Ledger:
     create_ledger_table(dynamodb, LEDGER_TABLE)
     return Ledger(LEDGER_TABLE, dynamodb=dynamodb)
+
+
+@pytest.fixture
+def requester_key(aws: None) -> RequesterKey:
+    return new_requester_key()
+
+
+def new_requester_key() -> RequesterKey:
+    """A KMS HMAC key like the central stack's RequesterKey, proving who submitted a request."""
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
+    return RequesterKey(key, kms=kms)
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_the_trail_lists_every_change_the_approver_the_grant_and_its_revocation_
         "request_id": "req-jdoe",
         "created_at": start.isoformat(),
         "status": "REVOKED",
-        "requester": "jdoe@example.com",
+        "requester": "jdoe@example.com (claimed, not verified)",
         "person": "jdoe",
         "grantee": JDOE,
         "consumer_account": CONSUMER,

@@ -91,7 +91,7 @@ def test_an_auto_shared_table_is_granted_while_the_cli_waits(mesh: OfflineMesh, 
         f"Follow it with: lakegate status {request_id}"
     )
     assert re.fullmatch(
-        rf"\d\d:\d\d:\d\d  RECEIVED \(by {CALLER}: "
+        rf"\d\d:\d\d:\d\d  RECEIVED \(by {CALLER} \(claimed\): "
         r"requested sales.orders; nothing in scope is flagged pii_flag\)",
         result.lines[1],
     )
@@ -199,7 +199,8 @@ def test_an_owner_approval_is_recorded_with_the_owners_aws_identity(mesh: Offlin
         "Consumer": CONSUMER_ACCOUNT,
         "Principal": ROLE,
         "Permissions": "SELECT, DESCRIBE",
-        "Requester": CALLER,
+        # The CLI names the caller, but a direct start is not verified: only the portal's are.
+        "Requester": f"{CALLER} (claimed, not verified)",
         "Justification": "fraud model",
         "Duration": "-",
         "Data owner": f"Customer Data ({PRODUCER_ACCOUNT})",
@@ -214,7 +215,7 @@ def test_an_owner_approval_is_recorded_with_the_owners_aws_identity(mesh: Offlin
     history = shown.lines[shown.lines.index("History") + 1 :]
     assert re.split(r"\s{2,}", history[0].strip()) == ["AT", "STATUS", "BY", "REASON"]
     assert [re.split(r"\s{2,}", line.strip())[1:3] for line in history[1:]] == [
-        ["RECEIVED", CALLER],
+        ["RECEIVED", f"{CALLER} (claimed)"],
         ["PENDING_APPROVAL", "lakegate"],
         ["APPROVED", f"{OWNER_ARN} (AWS identity)"],
         ["GRANTED", "lakegate"],
@@ -398,7 +399,7 @@ def test_list_shows_a_consumers_requests_newest_first_as_a_table(
             "RECEIVED",
             "sales.products",
             LISTED,
-            "alice@example.com",
+            "alice@example.com (claimed, not verified)",
             "2026-11-20T09:02:00+00:00",
             "-",
         ],
@@ -407,7 +408,7 @@ def test_list_shows_a_consumers_requests_newest_first_as_a_table(
             "DENIED",
             "customers.profiles",
             LISTED,
-            "alice@example.com",
+            "alice@example.com (claimed, not verified)",
             "2026-11-20T09:01:00+00:00",
             "Pat (email link)",
         ],
@@ -416,7 +417,7 @@ def test_list_shows_a_consumers_requests_newest_first_as_a_table(
             "GRANTED",
             "sales.orders",
             LISTED,
-            "alice@example.com",
+            "alice@example.com (claimed, not verified)",
             "2026-11-20T09:00:00+00:00",
             "-",
         ],

@@ -195,6 +195,9 @@ _DERIVATIONS: Mapping[tuple[str, str], Derivation] = {
     **{("states", operation): _task_response for operation in _TASK_RESPONSES},
     ("lambda", "Invoke"): _function,
     ("sts", "AssumeRole"): _named("RoleArn"),
+    # lakegate passes the requester key by its ARN (the stack's REQUESTER_KEY_ID).
+    ("kms", "GenerateMac"): _named("KeyId"),
+    ("kms", "VerifyMac"): _named("KeyId"),
     ("glue", "GetDatabase"): _glue(lambda call: _param(call, "Name")),
     ("glue", "GetDatabases"): _glue(_literal("*")),
     ("glue", "GetTable"): _glue(lambda call: _param(call, "DatabaseName"), lambda call: _param(call, "Name")),

@@ -99,11 +99,38 @@ def test_notification_topic_is_encrypted_with_the_customer_key_and_requires_tls(
     assert_topic_requires_tls(central_template, topic_id)
 
 
-def test_every_key_rotates(assemblies: dict[str, Assembly]) -> None:
+def test_every_encryption_key_rotates(assemblies: dict[str, Assembly]) -> None:
     for stack in central_and_producer_stacks(assemblies):
         keys = resources_of_type(stack, "AWS::KMS::Key").values()
-        assert keys
-        assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys)
+        # KMS rotates symmetric encryption keys only; the requester key is an HMAC key.
+        encryption = [
+            key
+            for key in keys
+            if key["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+        ]
+        assert encryption
+        assert all(key["Properties"]["EnableKeyRotation"] is True for key in encryption)
+
+
+def test_only_the_portal_proves_who_asked_and_only_the_evaluation_checks_it(
+    central: SynthesizedStack,
+) -> None:
+    key_id = central.id("RequesterKey")
+    assert central.resources[key_id]["Properties"]["KeySpec"] == "HMAC_256"
+    assert central.resources[key_id]["Properties"]["KeyUsage"] == "GENERATE_VERIFY_MAC"
+    key = f"<{key_id}.Arn>"
+    mac_actions = {
+        spec.key: {
+            action
+            for action in actions_of(central, role_id(central, spec.key))
+            if action.endswith("Mac") and key in resources_for(central, role_id(central, spec.key), action)
+        }
+        for spec in manifest.FUNCTIONS
+    }
+    assert {name: actions for name, actions in mac_actions.items() if actions} == {
+        "evaluate_request": {"kms:VerifyMac"},
+        "portal": {"kms:GenerateMac"},
+    }
 
 
 # --- functions built from their specs --------------------------------------------------------

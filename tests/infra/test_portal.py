@@ -287,6 +287,7 @@ def test_the_portal_function_knows_the_state_machine_the_client_the_role_prefix_
     central: SynthesizedStack,
 ) -> None:
     variables = central.properties(function_path("portal"))["Environment"]["Variables"]
+    requester_key = central.id("RequesterKey")
 
     assert variables == {
         "LEDGER_TABLE_NAME": {"Ref": central.id(TABLE)},
@@ -297,6 +298,7 @@ def test_the_portal_function_knows_the_state_machine_the_client_the_role_prefix_
         "CENTRAL_ACCOUNT_ID": CENTRAL_ACCOUNT,
         "CONSUMER_ACCOUNT_IDS": CONSUMER_ACCOUNT,
         "PRODUCER_ACCOUNT_IDS": PRODUCER_ACCOUNT,
+        "REQUESTER_KEY_ID": {"Fn::GetAtt": [requester_key, "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "lakegate",
     }
 
@@ -321,6 +323,7 @@ def test_the_portal_role_may_do_exactly_what_the_portal_does(central: Synthesize
         "dynamodb:UpdateItem": {table},
         "kms:Decrypt": {key},
         "kms:GenerateDataKey*": {key},
+        "kms:GenerateMac": {f"<{central.id('RequesterKey')}.Arn>"},
         "events:PutEvents": {f"<{central.id(EVENT_BUS)}.Arn>"},
         "states:StartExecution": {state_machine},
         "states:SendTaskSuccess": {state_machine},

@@ -267,7 +267,13 @@ def refuse_own_request(record: LedgerRecord, identity: str) -> None:
 
     Nobody decides their own request, admins included: a second person must look at it.
     """
-    asked_by = (record.get("requester"), request_of(record).get("requester"), record.get("person"))
+    # The claimed name counts too: refusing on it is stricter, never looser.
+    asked_by = (
+        record.get("requester"),
+        record.get("claimed_by"),
+        request_of(record).get("requester"),
+        record.get("person"),
+    )
     own = {str(name).strip() for name in asked_by if name}
     if identity.strip() in own:
         raise CallerNotAllowed(

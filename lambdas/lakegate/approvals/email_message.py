@@ -9,6 +9,7 @@ from datetime import datetime
 from lakegate.ledger.record import LedgerRecord
 from lakegate.ledger.store import timestamp, utc_now
 from lakegate.requests.model import AccessRequest
+from lakegate.requests.requester import requester_label
 from lakegate.workflow.access_expiry import DAY_SECONDS, access_expires_at
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
@@ -75,7 +76,7 @@ def approval_email(
         f"Permissions:       {', '.join(request.permissions)}",
         f"Consumer account:  {request.consumer_account}",
         grantee_line,
-        f"Requester:         {_one_line(request.requester or 'not given')}",
+        f"Requester:         {_one_line(requester_label(record))}",
         f"Justification:     {_one_line(request.justification or 'not given')}",
         f"Access for:        {duration}",
         f"Request id:        {request_id}",

@@ -8,6 +8,7 @@ from lakegate.approvals.decision import MAX_APPROVER_LENGTH, MAX_COMMENT_LENGTH
 from lakegate.approvals.email_message import person_and_role
 from lakegate.approvals.links import APPROVE, DENY, request_path
 from lakegate.ledger.record import LedgerRecord, request_of
+from lakegate.requests.requester import requester_label
 from lakegate.web.html import Html, document, esc
 
 SITE_NAME = "lakegate"
@@ -30,7 +31,7 @@ def _details(record: LedgerRecord) -> str:
         ("Permissions", ", ".join(request.get("permissions") or [])),
         ("Consumer account", str(record.get("consumer_account", ""))),
         _grantee_row(record),
-        ("Requester", str(request.get("requester") or "not given")),
+        ("Requester", requester_label(record)),
         ("Justification", str(request.get("justification") or "not given")),
         (
             "Access for",

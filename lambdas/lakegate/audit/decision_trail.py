@@ -9,6 +9,7 @@ from typing import Any
 from lakegate.core.people import person_for
 from lakegate.ledger.record import HistoryEntry, LedgerRecord, request_of
 from lakegate.ledger.status import Status
+from lakegate.requests.requester import requester_label
 from lakegate.workflow.grants import Grant
 
 
@@ -25,7 +26,7 @@ def trail(record: LedgerRecord, *, user_role_prefix: str) -> dict[str, Any]:
         "created_at": record.get("created_at"),
         "status": record.get("status"),
         "item": record.get("item"),
-        "requester": request.get("requester"),
+        "requester": requester_label(record),
         "person": person,
         "grantee": grantee,
         "for": f"{person} ({grantee})" if person else grantee,

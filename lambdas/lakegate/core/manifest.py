@@ -56,6 +56,9 @@ CENTRAL_ACCOUNT_ID = "CENTRAL_ACCOUNT_ID"
 CONSUMER_ACCOUNT_IDS = "CONSUMER_ACCOUNT_IDS"
 PRODUCER_ACCOUNT_IDS = "PRODUCER_ACCOUNT_IDS"
 MESH_MEMBERS = (CENTRAL_ACCOUNT_ID, CONSUMER_ACCOUNT_IDS, PRODUCER_ACCOUNT_IDS)
+# The KMS HMAC key that proves who submitted a request (lakegate.requests.requester): the portal
+# makes proofs, evaluate_request checks them.
+REQUESTER_KEY_ID = "REQUESTER_KEY_ID"
 USER_POOL_CLIENT_ID = "USER_POOL_CLIENT_ID"
 
 # The SSM parameter (in the central account) holding where everything is, as JSON with the keys of
@@ -97,6 +100,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             APPROVAL_TIMEOUT_SECONDS,
             USER_ROLE_PREFIX,
             *MESH_MEMBERS,
+            REQUESTER_KEY_ID,
         ),
         placeholder="EvaluateRequestFunctionArn",
     ),
@@ -160,6 +164,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             USER_POOL_CLIENT_ID,
             USER_ROLE_PREFIX,
             *MESH_MEMBERS,
+            REQUESTER_KEY_ID,
         ),
     ),
 )

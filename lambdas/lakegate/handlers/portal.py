@@ -10,6 +10,7 @@ from lakegate.core.observability import TRACED_MODULES, loaded
 from lakegate.ledger.store import workflow_ledger
 from lakegate.portal.app import build_app
 from lakegate.requests.mesh import mesh_from_environment
+from lakegate.requests.requester import RequesterKey
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_MODULES)
@@ -22,6 +23,7 @@ APP = build_app(
     glue=boto3.client("glue"),
     cognito=boto3.client("cognito-idp"),
     mesh=mesh_from_environment(),
+    requester_key=RequesterKey(settings.required("REQUESTER_KEY_ID"), kms=boto3.client("kms")),
     user_pool_client_id=settings.required("USER_POOL_CLIENT_ID"),
     state_machine_arn=settings.required("STATE_MACHINE_ARN"),
     user_role_prefix=settings.optional("USER_ROLE_PREFIX"),

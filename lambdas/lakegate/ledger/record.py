@@ -49,7 +49,11 @@ class LedgerRecord(TypedDict, total=False):
     item: str  # "database.table" or "database"
     database: str
     consumer_account: str
+    # Who asked: requester is an identity lakegate verified (requester_verified_by says how, e.g.
+    # "portal"); claimed_by the free text of an input without proof (lakegate.requests.requester).
     requester: str | None
+    requester_verified_by: str | None
+    claimed_by: str | None
     person: str | None  # the person behind a per-user role, by the role-name convention
     data_owner: str
     data_owner_name: str
@@ -104,6 +108,8 @@ SUMMARY_FIELDS = (
     "database",
     "consumer_account",
     "requester",
+    "requester_verified_by",
+    "claimed_by",
     "person",
     "request",
     "data_owner",
@@ -126,6 +132,8 @@ LISTING_FIELDS = (
     "database",
     "consumer_account",
     "requester",
+    "requester_verified_by",
+    "claimed_by",
     "data_owner",
     "created_at",
     "decided_by",

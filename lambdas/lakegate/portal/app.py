@@ -23,6 +23,7 @@ from lakegate.portal.routes.refusals import refusal_handlers
 from lakegate.portal.routes.requests import request_routes
 from lakegate.portal.routes.signin import signin_routes
 from lakegate.requests.mesh import MeshMembers
+from lakegate.requests.requester import RequesterKey
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -37,6 +38,7 @@ def build_app(
     glue: GlueClient,
     cognito: CognitoIdentityProviderClient,
     mesh: MeshMembers,
+    requester_key: RequesterKey,
     user_pool_client_id: str,
     state_machine_arn: str,
     user_role_prefix: str = "",
@@ -52,6 +54,7 @@ def build_app(
             sfn=sfn,
             glue=glue,
             mesh=mesh,
+            requester_key=requester_key,
             state_machine_arn=state_machine_arn,
             user_role_prefix=user_role_prefix,
         )

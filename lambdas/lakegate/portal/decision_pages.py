@@ -8,6 +8,7 @@ from lakegate.approvals.decision import MAX_COMMENT_LENGTH, closed_reason
 from lakegate.ledger.record import LedgerRecord, request_of
 from lakegate.portal.pages import DECISIONS, Frame, app_url, definition_list, document, link, notice
 from lakegate.portal.request_pages import grantee
+from lakegate.requests.requester import requester_label
 from lakegate.web.html import Html, esc
 
 
@@ -45,7 +46,7 @@ def _section(index: int, record: LedgerRecord, *, frame: Frame, user_role_prefix
             ("Item", record.get("item")),
             ("Consumer account", record.get("consumer_account")),
             ("Granted to", grantee(record, user_role_prefix)),
-            ("Requester", record.get("requester") or request.get("requester")),
+            ("Requester", requester_label(record)),
             ("Justification", request.get("justification") or "Not given"),
             ("Access for", f"{duration} days after the grant" if duration else "until revoked"),
             ("Data owner", f"{owner_name} ({owner})" if owner_name and owner_name != owner else owner),

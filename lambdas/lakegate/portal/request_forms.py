@@ -27,6 +27,7 @@ from lakegate.portal.auth import PortalUser
 from lakegate.portal.catalog import discoverable_database, table_of
 from lakegate.requests.mesh import MeshMembers
 from lakegate.requests.model import WHOLE_DATABASE, AccessRequest, parse_request
+from lakegate.requests.requester import VIA_PORTAL, RequesterKey, parse_proof
 from lakegate.requests.submission import IN_PROGRESS, Submission, describe_execution, execution_arn, submit
 
 if TYPE_CHECKING:
@@ -180,10 +181,24 @@ def require_in_catalog(request: AccessRequest, *, glue: GlueClient) -> None:
 
 
 def start_request(
-    request: AccessRequest, *, state_machine_arn: str, sfn: SFNClient, ledger: Ledger
+    request: AccessRequest,
+    user: PortalUser,
+    *,
+    state_machine_arn: str,
+    sfn: SFNClient,
+    ledger: Ledger,
+    requester_key: RequesterKey,
 ) -> Submission:
-    """Start the request as ``lakegate request`` does (the same names, the same "already pending")."""
-    return submit(request, state_machine_arn=state_machine_arn, sfn=sfn, ledger=ledger)
+    """Start the request as ``lakegate request`` does (the same names, the same "already pending").
+
+    The input carries a proof that the signed-in user asked, so the workflow records them as the
+    verified requester.
+    """
+
+    def proof(name: str) -> dict[str, str]:
+        return requester_key.prove(name, request, identity=user.username, via=VIA_PORTAL)
+
+    return submit(request, state_machine_arn=state_machine_arn, sfn=sfn, ledger=ledger, proof=proof)
 
 
 def wait_for_record(
@@ -206,7 +221,9 @@ def wait_for_record(
 
 def my_requests(user: PortalUser, *, ledger: Ledger) -> list[LedgerRecord]:
     """The requests the user asked for, newest first."""
-    records = ledger.scan(equal_to={"requester": user.username}, fields=SUMMARY_FIELDS)
+    records = ledger.scan(
+        equal_to={"requester": user.username, "requester_verified_by": VIA_PORTAL}, fields=SUMMARY_FIELDS
+    )
     return sorted(records, key=lambda record: str(record.get("created_at") or ""), reverse=True)
 
 
@@ -229,21 +246,29 @@ def any_in_progress(records: Iterable[LedgerRecord]) -> bool:
 
 
 def may_see(record: LedgerRecord, user: PortalUser) -> bool:
-    """Admins see every request; others their own, and owners those of their accounts."""
+    """Admins see every request; others those they verifiably asked for, and owners those of their accounts.
+
+    A name only claimed in an execution's input (``claimed_by``) never makes a request someone's.
+    """
     return (
         user.is_admin
-        or record.get("requester") == user.username
+        or (record.get("requester") == user.username and record.get("requester_verified_by") == VIA_PORTAL)
         or user.may_decide_for(str(record.get("data_owner") or ""))
     )
 
 
 def request_for(
-    request_id: str, user: PortalUser, *, ledger: Ledger, sfn: SFNClient, state_machine_arn: str
+    request_id: str,
+    user: PortalUser,
+    *,
+    ledger: Ledger,
+    sfn: SFNClient,
+    state_machine_arn: str,
 ) -> LedgerRecord:
     """The request as the user may see it; RequestNotFound when it is unknown or not theirs to see.
 
     A request started a moment ago is not in the ledger yet: its execution stands in for it
-    (status RECEIVED while running) when it is the user's.
+    (status RECEIVED while running) when its input carries the portal's proof for the user.
     """
     if not _REQUEST_ID.match(request_id):
         raise RequestNotFound(f"request {request_id} is not known")
@@ -257,19 +282,36 @@ def request_for(
     except ClientError:
         execution = None
     document = _execution_input(execution)
-    if execution is None or not (user.is_admin or document.get("requester") == user.username):
+    proved = execution is not None and _proved_by(user, document)
+    if execution is None or not (user.is_admin or proved):
         raise RequestNotFound(f"request {request_id} is not known")
     started = execution.get("startDate")
     status = execution.get("status")
     stand_in: LedgerRecord = {
         "request_id": request_id,
         "status": Status.RECEIVED.value if status == "RUNNING" else str(status),
-        "requester": document.get("requester"),
+        "requester": user.username if proved else None,
+        "requester_verified_by": VIA_PORTAL if proved else None,
+        "claimed_by": None if proved else document.get("requester"),
         "history": [],
     }
     if isinstance(started, datetime):
         stand_in["created_at"] = started.isoformat(timespec="seconds")
     return stand_in
+
+
+def _proved_by(user: PortalUser, document: Mapping[str, Any]) -> bool:
+    """Whether the execution input carries a portal proof naming ``user``.
+
+    Not checked with the key here: the workflow checks it within seconds and refuses a proof that does
+    not verify. Until then the stand-in shows only the request id, its status, its start time and the
+    user as its requester.
+    """
+    try:
+        proof = parse_proof(document)
+    except InvalidRequest:
+        return False
+    return proof is not None and (proof.identity, proof.via) == (user.username, VIA_PORTAL)
 
 
 def ask_again_fields(record: LedgerRecord) -> dict[str, str] | None:

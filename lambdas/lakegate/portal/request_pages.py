@@ -22,6 +22,7 @@ from lakegate.portal.pages import (
 )
 from lakegate.portal.request_forms import FORM, SOME_COLUMNS, WHOLE_TABLE, RequestForm, ask_again_fields
 from lakegate.requests.model import MAX_DURATION_DAYS, MAX_JUSTIFICATION_LENGTH
+from lakegate.requests.requester import requester_label
 from lakegate.requests.submission import IN_PROGRESS
 from lakegate.web.html import Html, esc
 from lakegate.workflow.grants import Grant
@@ -233,7 +234,7 @@ def _request_rows(
         ("Consumer account", record.get("consumer_account")),
         ("Granted to", grantee(record, user_role_prefix)),
         ("Permissions", ", ".join(request.get("permissions") or [])),
-        ("Requester", record.get("requester") or request.get("requester")),
+        ("Requester", requester_label(record)),
         ("Justification", request.get("justification")),
         (
             "Access for",

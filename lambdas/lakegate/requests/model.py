@@ -23,7 +23,8 @@ MAX_JUSTIFICATION_LENGTH = 2000
 MAX_REQUESTER_LENGTH = 256
 
 _TOP_LEVEL_FIELDS = frozenset(
-    {"source", "target", "permissions", "requester", "justification", "duration_days"}
+    # requester_proof is read by lakegate.requests.requester, not part of the request itself.
+    {"source", "target", "permissions", "requester", "justification", "duration_days", "requester_proof"}
 )
 _SOURCE_FIELDS = frozenset({"database", "table", "columns"})
 _TARGET_FIELDS = frozenset({"account_id", "principal"})

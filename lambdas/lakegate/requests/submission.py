@@ -8,6 +8,7 @@ starts nothing and is reported as already pending. Imports nothing from Powertoo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from lakegate.ledger.status import Status
 from lakegate.ledger.store import Ledger
 from lakegate.requests.model import AccessRequest
 from lakegate.requests.names import request_name
+from lakegate.requests.requester import PROOF_FIELD
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -76,15 +78,22 @@ def execution_input(request: AccessRequest) -> dict[str, Any]:
     return document
 
 
-def submit(request: AccessRequest, *, state_machine_arn: str, sfn: SFNClient, ledger: Ledger) -> Submission:
+def submit(
+    request: AccessRequest,
+    *,
+    state_machine_arn: str,
+    sfn: SFNClient,
+    ledger: Ledger,
+    proof: Callable[[str], Mapping[str, str]] | None = None,
+) -> Submission:
     """Start the request unless the same one is still in progress.
 
     The first free name wins: ``<name>`` if it never ran, else ``<name>-2``, ``-3``... once the
     earlier ones ended. Two people starting the same request at once get the same execution
     (Step Functions returns the running one for the same name and input) or, with other free
-    text, ExecutionAlreadyExists; both are reported as already pending.
+    text, ExecutionAlreadyExists; both are reported as already pending. ``proof``, given the
+    execution name, returns the ``requester_proof`` of a caller the submitting path verified.
     """
-    document = json.dumps(execution_input(request), sort_keys=True)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         name = request_name(request, attempt)
         arn = execution_arn(state_machine_arn, name)
@@ -98,8 +107,13 @@ def submit(request: AccessRequest, *, state_machine_arn: str, sfn: SFNClient, le
             if execution["status"] == "RUNNING":  # started, not yet recorded by the workflow
                 return Submission(name, arn, started=False, status=Status.RECEIVED.value)
             continue
+        document = execution_input(request)
+        if proof is not None:
+            document[PROOF_FIELD] = dict(proof(name))
         try:
-            sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=document)
+            sfn.start_execution(
+                stateMachineArn=state_machine_arn, name=name, input=json.dumps(document, sort_keys=True)
+            )
         except ClientError as error:
             if error_code(error) != "ExecutionAlreadyExists":
                 raise

@@ -16,6 +16,7 @@ from lakegate.core.people import person_for
 from lakegate.ledger.store import Ledger, timestamp, utc_now
 from lakegate.requests.mesh import MeshMembers
 from lakegate.requests.model import AccessRequest, parse_request
+from lakegate.requests.requester import RequesterKey, verified_requester
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -27,6 +28,7 @@ def evaluate_request(
     glue: GlueClient,
     ledger: Ledger,
     mesh: MeshMembers,
+    requester_key: RequesterKey,
     approval_timeout_seconds: int,
     user_role_prefix: str = "",
     now: datetime | None = None,
@@ -38,7 +40,8 @@ def evaluate_request(
     record also names the ``person`` whose role the request is for, when ``target.principal``
     follows the role-name convention (``user_role_prefix`` then the user name); None otherwise.
     A target outside the ``mesh``'s consumers, or a database owned outside its producers, is refused
-    before anything is recorded.
+    before anything is recorded. The requester is recorded as verified only with a proof made by
+    ``requester_key`` (``requests.requester``); free text is recorded as ``claimed_by``.
     """
     now = now or utc_now()
     request_id = event.get("request_id")
@@ -46,6 +49,8 @@ def evaluate_request(
         raise InvalidRequest("request_id: the workflow must pass the execution name")
     request = parse_request(event.get("input"), partition=current_partition())
     mesh.require_consumer(request)
+    requester, verified_by = verified_requester(request_id, request, event.get("input"), key=requester_key)
+    claimed_by = None if requester else request.requester
     scope = read_scope(request, glue=glue)
     _require_columns(request, scope)
     data_owner, data_owner_name = _data_owner(scope)
@@ -73,7 +78,9 @@ def evaluate_request(
             "item": request.item_name,
             "database": request.database,
             "consumer_account": request.consumer_account,
-            "requester": request.requester,
+            "requester": requester,
+            "requester_verified_by": verified_by,
+            "claimed_by": claimed_by,
             "person": person_for(request.principal, user_role_prefix),
             "data_owner": data_owner,
             "data_owner_name": data_owner_name,
@@ -81,7 +88,7 @@ def evaluate_request(
             "sensitivity_reasons": list(sensitivity.reasons),
             "approval_expires_at": expires_at if sensitivity.sensitive else None,
         },
-        by=request.requester or request.consumer_account,
+        by=requester or (f"{claimed_by} (claimed)" if claimed_by else request.consumer_account),
         reason=f"requested {request.item_name}; {reason}",
         now=now,
     )

@@ -424,3 +424,41 @@ def test_without_the_authorizers_claims_the_app_answers_as_api_gateway_does(mesh
     answer = Portal(mesh).get("/portal/app/catalog")
 
     assert (answer.status, answer.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_a_start_that_only_claims_a_portal_user_is_not_theirs_to_see(mesh: OfflineMesh) -> None:
+    # GIVEN a direct start (console, CLI) whose free text names carol
+    claimed = {
+        "source": {"database": "sales", "table": "orders"},
+        "target": {"account_id": CONSUMER_ACCOUNT},
+        "requester": "carol",
+        "justification": "spoofed",
+    }
+    execution = mesh.start(claimed, "claims-carol")
+    mesh.wait(execution)
+    record = ledger(mesh).require("claims-carol")
+    assert (record.get("requester"), record.get("claimed_by")) == (None, "carol")
+
+    # THEN carol neither lists nor opens it, and an admin sees who it only claims to be from
+    carol = Portal(mesh, CAROL)
+    assert "claims-carol" not in carol.get("/portal/app/requests").body
+    assert carol.get("/portal/app/requests/claims-carol").status == 404
+    seen = Portal(mesh, claims("ada", "[admins]")).get("/portal/app/requests/claims-carol")
+    assert seen.status == 200 and "carol (claimed, not verified)" in seen.body
+
+
+def test_a_portal_request_is_recorded_as_its_signed_in_user_verified(mesh: OfflineMesh) -> None:
+    started = ask(Portal(mesh, CONSTANCE), ["customer_id"], justification="retention report")
+    request_id = request_id_of(started)
+    mesh.wait(execution_arn(mesh.state_machine_arn, request_id), until="waiting")
+
+    record = ledger(mesh).require(request_id)
+    assert (record["requester"], record["requester_verified_by"], record.get("claimed_by")) == (
+        "constance",
+        "portal",
+        None,
+    )
+    assert (
+        "constance (signed in to the portal)"
+        in Portal(mesh, CONSTANCE).get(f"/portal/app/requests/{request_id}").body
+    )

@@ -20,6 +20,7 @@ from lakegate.workflow.evaluate_request import evaluate_request
 from lakegate.workflow.grant_access import grant_access
 from lakegate_offline.catalog_builder import create_database, create_table
 from lakegate_offline.mesh import CENTRAL_ACCOUNT, REGION
+from tests.conftest import new_requester_key
 from tests.support.ledger_records import NOW, PRODUCER
 from tests.support.mesh_members import MESH
 from tests.support.topic_capture import captured_topic, published
@@ -47,6 +48,7 @@ def test_a_central_account_users_own_role_is_granted_its_columns_and_told(
         glue=glue,
         ledger=ledger,
         mesh=MESH,
+        requester_key=new_requester_key(),
         approval_timeout_seconds=3600,
         user_role_prefix="lakegate-user-",
         now=NOW,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,10 +12,14 @@ from lakegate.core.errors import (
     CatalogParameterInvalid,
     DataOwnerInvalid,
     DataOwnerMissing,
+    InvalidRequest,
 )
 from lakegate.ledger.store import Ledger
+from lakegate.requests.model import parse_request
+from lakegate.requests.requester import PROOF_FIELD, VIA_PORTAL, RequesterKey, requester_label
 from lakegate.workflow.evaluate_request import evaluate_request
 from lakegate_offline.catalog_builder import create_database, create_table
+from tests.conftest import new_requester_key
 from tests.support.mesh_members import MESH
 
 pytestmark = pytest.mark.integration
@@ -22,9 +28,22 @@ PRODUCER = "222222222222"
 
 
 def evaluate(glue: Any, ledger: Ledger, source: dict[str, Any], request_id: str = "r1") -> dict[str, Any]:
-    event = {"request_id": request_id, "input": {"source": source, "target": {"account_id": "444455556666"}}}
+    payload = {"source": source, "target": {"account_id": "444455556666"}}
+    return evaluate_input(glue, ledger, new_requester_key(), payload, request_id)
+
+
+def evaluate_input(
+    glue: Any, ledger: Ledger, key: RequesterKey, payload: Any, request_id: str = "r1", **options: Any
+) -> dict[str, Any]:
     return evaluate_request(
-        event, glue=glue, ledger=ledger, mesh=MESH, approval_timeout_seconds=7200, now=NOW
+        {"request_id": request_id, "input": payload},
+        glue=glue,
+        ledger=ledger,
+        mesh=MESH,
+        requester_key=key,
+        approval_timeout_seconds=7200,
+        now=NOW,
+        **options,
     )
 
 
@@ -94,20 +113,9 @@ def test_the_ledger_names_the_person_whose_own_role_the_request_is_for(
     catalog: Any, ledger: Ledger, principal: str | None, prefix: str, person: str | None
 ) -> None:
     target = {"account_id": "444455556666", **({"principal": principal} if principal else {})}
-    event = {
-        "request_id": "r1",
-        "input": {"source": {"database": "customers", "table": "profiles"}, "target": target},
-    }
+    payload = {"source": {"database": "customers", "table": "profiles"}, "target": target}
 
-    evaluate_request(
-        event,
-        glue=catalog,
-        ledger=ledger,
-        mesh=MESH,
-        approval_timeout_seconds=7200,
-        user_role_prefix=prefix,
-        now=NOW,
-    )
+    evaluate_input(catalog, ledger, new_requester_key(), payload, user_role_prefix=prefix)
 
     assert ledger.require("r1").get("person") == person  # absent when nobody is named
 
@@ -150,3 +158,88 @@ def test_a_data_owner_of_look_alike_digits_is_refused(glue: Any, ledger: Ledger)
     create_database(glue, "odd", data_owner="\u0662" * 12)  # Arabic-Indic digits
     with pytest.raises(DataOwnerInvalid, match="which is not a 12-digit account id"):
         evaluate(glue, ledger, {"database": "odd", "table": "*"})
+
+
+# --- who asked: verified or claimed ----------------------------------------------------------------
+
+
+def asked_by(record: Any) -> tuple[Any, Any, Any]:
+    return record.get("requester"), record.get("claimed_by"), record.get("requester_verified_by")
+
+
+ASKED = {"source": {"database": "customers", "table": "profiles"}, "target": {"account_id": "444455556666"}}
+
+
+def proved(
+    key: RequesterKey, payload: dict[str, Any], request_id: str, identity: str = "carol"
+) -> dict[str, Any]:
+    request = parse_request(payload, partition="aws")
+    return {**payload, PROOF_FIELD: key.prove(request_id, request, identity="carol", via=VIA_PORTAL)}
+
+
+def test_a_free_text_requester_is_recorded_as_claimed_not_as_the_requester(
+    catalog: Any, ledger: Ledger, requester_key: RequesterKey
+) -> None:
+    evaluate_input(catalog, ledger, requester_key, {**ASKED, "requester": "carol"})
+
+    record = ledger.require("r1")
+    assert asked_by(record) == (None, "carol", None)
+    assert record["history"][0]["by"] == "carol (claimed)"
+    assert requester_label(record) == "carol (claimed, not verified)"
+
+
+def test_a_proof_made_for_the_request_records_its_identity_as_verified(
+    catalog: Any, ledger: Ledger, requester_key: RequesterKey
+) -> None:
+    payload = proved(requester_key, {**ASKED, "requester": "carol"}, "r1")
+
+    evaluate_input(catalog, ledger, requester_key, payload)
+
+    record = ledger.require("r1")
+    assert asked_by(record) == ("carol", None, "portal")
+    assert requester_label(record) == "carol (signed in to the portal)"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda proof: {**proof, "identity": "mallory"},
+        lambda proof: {**proof, "mac": base64.b64encode(b"x" * 32).decode()},
+    ],
+    ids=["another identity", "another mac"],
+)
+def test_a_proof_that_does_not_verify_is_refused(
+    catalog: Any, ledger: Ledger, requester_key: RequesterKey, tamper: Any
+) -> None:
+    payload = proved(requester_key, dict(ASKED), "r1")
+    payload[PROOF_FIELD] = tamper(payload[PROOF_FIELD])
+
+    with pytest.raises(InvalidRequest, match="requester_proof: does not verify for this request"):
+        evaluate_input(catalog, ledger, requester_key, payload)
+    assert ledger.get("r1") is None
+
+
+def test_a_proof_copied_onto_another_execution_or_request_is_refused(
+    catalog: Any, ledger: Ledger, requester_key: RequesterKey
+) -> None:
+    payload = proved(requester_key, dict(ASKED), "r1")
+    wider = {**payload, "source": {"database": "customers", "table": "*"}}
+
+    for name, copied in (("r2", payload), ("r1", wider)):
+        with pytest.raises(InvalidRequest, match="does not verify"):
+            evaluate_input(catalog, ledger, requester_key, copied, request_id=name)
+
+
+@pytest.mark.parametrize(
+    ("proof", "says"),
+    [
+        ("carol", "must be an object with exactly identity, via and mac"),
+        ({"identity": "carol", "via": "email", "mac": "AA=="}, "requester_proof.via: must be one of portal"),
+        ({"identity": "carol", "via": "portal", "mac": "not base64!"}, "requester_proof.mac: is not base64"),
+    ],
+)
+def test_a_malformed_proof_names_what_is_wrong(
+    catalog: Any, ledger: Ledger, requester_key: RequesterKey, proof: Any, says: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=re.escape(says)):
+        evaluate_input(catalog, ledger, requester_key, {**ASKED, PROOF_FIELD: proof})

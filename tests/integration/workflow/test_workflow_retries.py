@@ -60,6 +60,7 @@ def handler(key: str, **settings: str) -> Handler:
         manifest.CENTRAL_ACCOUNT_ID: CENTRAL_ACCOUNT,
         manifest.CONSUMER_ACCOUNT_IDS: CONSUMER_ACCOUNT,
         manifest.PRODUCER_ACCOUNT_IDS: PRODUCER_ACCOUNT,
+        manifest.REQUESTER_KEY_ID: "alias/not-used-without-a-proof",
         **settings,
     }
     spec = manifest.FUNCTIONS_BY_KEY[key]

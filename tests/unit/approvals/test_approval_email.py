@@ -40,7 +40,7 @@ def test_the_email_names_the_item_and_shows_everything_an_owner_needs() -> None:
         "Columns:           email, country",
         "Consumer account:  444455556666",
         "Granted to:        arn:aws:iam::444455556666:role/Analyst",
-        "Requester:         alice@example.com",
+        "Requester:         alice@example.com (claimed, not verified)",
         "Justification:     churn model",
         "Access for:        30 days",
         "Decide before:     2026-11-25T10:00:00+00:00",
@@ -50,6 +50,14 @@ def test_the_email_names_the_item_and_shows_everything_an_owner_needs() -> None:
         "Customer Data Team",
     ):
         assert expected in email.body
+
+
+def test_a_verified_requester_is_named_with_how_lakegate_knows() -> None:
+    verified = {**record(), "requester": "carol", "requester_verified_by": "portal"}
+
+    email = approval_email(verified, request_id="req-1", approve_link="https://x/a", deny_link="https://x/d")
+
+    assert "Requester:         carol (signed in to the portal)\n" in email.body
 
 
 def test_free_text_cannot_forge_lines_or_links_in_the_email() -> None:

@@ -29,6 +29,7 @@ from lakegate.portal.request_forms import (
 from lakegate.portal.request_pages import my_requests_page, request_form_page, request_page
 from lakegate.portal.routes.common import frame_for, new_router, page, posted_form, query
 from lakegate.requests.mesh import MeshMembers
+from lakegate.requests.requester import VIA_PORTAL, RequesterKey
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -43,6 +44,7 @@ def request_routes(
     sfn: SFNClient,
     glue: GlueClient,
     mesh: MeshMembers,
+    requester_key: RequesterKey,
     state_machine_arn: str,
     user_role_prefix: str,
 ) -> APIGatewayHttpRouter:
@@ -74,7 +76,14 @@ def request_routes(
             require_in_catalog(request, glue=glue)
         except FormInvalid as invalid:
             return form_page(replace(form, errors=invalid.errors), frame, 400)
-        submission = start_request(request, state_machine_arn=state_machine_arn, sfn=sfn, ledger=ledger)
+        submission = start_request(
+            request,
+            frame.user,
+            state_machine_arn=state_machine_arn,
+            sfn=sfn,
+            ledger=ledger,
+            requester_key=requester_key,
+        )
         logger.info(
             "request started" if submission.started else "request already pending",
             extra={"request_id": submission.request_id, "by": frame.user.username},
@@ -90,7 +99,8 @@ def request_routes(
             "status": submission.status,
             "item": request.item_name,
             "consumer_account": request.consumer_account,
-            "requester": request.requester,
+            "requester": frame.user.username,
+            "requester_verified_by": VIA_PORTAL,
             "request": request.to_dict(),
             "history": [],
         }
@@ -112,7 +122,11 @@ def request_routes(
     def request_route(request_id: str) -> Response[str]:
         frame = frame_for(router, MAY_BROWSE)
         record = request_for(
-            request_id, frame.user, ledger=ledger, sfn=sfn, state_machine_arn=state_machine_arn
+            request_id,
+            frame.user,
+            ledger=ledger,
+            sfn=sfn,
+            state_machine_arn=state_machine_arn,
         )
         return page(200, request_page(record, frame=frame, user_role_prefix=user_role_prefix))
 
